@@ -1,0 +1,53 @@
+# Ember. `make run` starts the REPL from source, `make test` runs the whole suite.
+# Both bootstrap everything on a fresh machine: the pinned Bun (through npm), the locked
+# dependencies, and the Debian packages the tests need.
+
+BUN_VERSION := 1.4.5
+TOOLS := .tools
+BUN := $(CURDIR)/$(TOOLS)/node_modules/.bin/bun
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+# make run ARGS="status --json" passes arguments to the CLI; MODEL=path sets LLAMA_CPP_MODEL.
+ARGS ?=
+ifdef MODEL
+export LLAMA_CPP_MODEL := $(abspath $(MODEL))
+endif
+# A checkout keeps its vault beside the code unless VAULT_DIR says otherwise.
+export VAULT_DIR ?= $(CURDIR)/vault
+
+.PHONY: run repl test typecheck lint unit logs clean deps test-deps
+
+run: deps
+	@$(BUN) src/main.ts $(ARGS)
+
+repl: run
+
+test: deps test-deps typecheck lint unit
+
+typecheck: deps
+	$(BUN) x tsc --noEmit -p .
+
+lint: deps
+	$(BUN) x biome check .
+
+unit: deps
+	$(BUN) test
+
+logs: deps
+	@$(BUN) src/main.ts logs -f
+
+deps: $(BUN) node_modules/.bun-installed
+
+$(BUN):
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(TOOLS) bun@$(BUN_VERSION)
+	@$(BUN) --version >/dev/null
+
+node_modules/.bun-installed: package.json bun.lock $(BUN)
+	$(BUN) install --frozen-lockfile
+	@touch $@
+
+test-deps:
+	@sh scripts/install-test-deps.sh
+
+clean:
+	rm -rf dist node_modules $(TOOLS) .cache

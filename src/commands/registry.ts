@@ -1,0 +1,123 @@
+import type { App } from "../app.ts";
+import type { Style } from "../terminal/style.ts";
+import { parseCommandLine } from "./parse.ts";
+import { closestMatch } from "./suggest.ts";
+import { type CommandOutput, type CommandSource, QuitRequest, type SlashCommand, UsageError } from "./types.ts";
+
+export class DuplicateCommandError extends Error {
+  constructor(name: string) {
+    super(`slash command /${name} is defined twice`);
+    this.name = "DuplicateCommandError";
+  }
+}
+
+export interface CommandRunResult {
+  name: string;
+  ok: boolean;
+  /** Why the command was not run at all (unknown, not planner-allowed, config not ready). */
+  refused?: string;
+  error?: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  app: App;
+  source: CommandSource;
+  out: CommandOutput;
+  style: Style;
+  signal?: AbortSignal;
+}
+
+export interface Completion {
+  replaceFrom: number;
+  candidates: string[];
+}
+
+/** The slash commands: lookup by name or alias, completion, and running with the rules applied. */
+export class CommandRegistry {
+  private readonly commands = new Map<string, SlashCommand>();
+  private readonly aliases = new Map<string, string>();
+
+  register(command: SlashCommand): void {
+    for (const key of [command.name, ...(command.aliases ?? [])]) {
+      if (this.commands.has(key) || this.aliases.has(key)) throw new DuplicateCommandError(key);
+    }
+    this.commands.set(command.name, command);
+    for (const alias of command.aliases ?? []) this.aliases.set(alias, command.name);
+  }
+
+  get(nameOrAlias: string): SlashCommand | undefined {
+    return this.commands.get(nameOrAlias) ?? this.commands.get(this.aliases.get(nameOrAlias) ?? "");
+  }
+
+  list(): SlashCommand[] {
+    return [...this.commands.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  plannerAllowed(): SlashCommand[] {
+    return this.list().filter((c) => c.plannerAllowed);
+  }
+
+  /** Completes a command name after `/`, then defers to the command's own argument completer. */
+  complete(line: string, cursor: number, app: App): Completion {
+    const before = line.slice(0, cursor);
+    if (!before.startsWith("/")) return { replaceFrom: cursor, candidates: [] };
+    const firstSpace = before.search(/\s/);
+    if (firstSpace < 0) {
+      const typed = before.slice(1).toLowerCase();
+      const candidates = this.list()
+        .map((c) => c.name)
+        .filter((n) => n.startsWith(typed))
+        .map((n) => `/${n}`);
+      return { replaceFrom: 0, candidates };
+    }
+    const command = this.get(before.slice(1, firstSpace).toLowerCase());
+    const words = before.slice(firstSpace).split(/\s+/).filter(Boolean);
+    const partial = /\s$/.test(before) ? "" : (words.pop() ?? "");
+    const candidates = command?.complete?.(words, partial, app).filter((c) => c.startsWith(partial)) ?? [];
+    return { replaceFrom: cursor - partial.length, candidates: [...candidates] };
+  }
+
+  /** Runs one `/command` line. Errors are printed to `out` and returned, never thrown (except quit). */
+  async run(line: string, options: RunOptions): Promise<CommandRunResult> {
+    const { app, source, out, style } = options;
+    const started = performance.now();
+    const parsed = parseCommandLine(line);
+    const name = parsed?.name ?? "";
+    const finish = (result: Omit<CommandRunResult, "ms" | "name">): CommandRunResult => {
+      const done = { name, ...result, ms: Math.round(performance.now() - started) };
+      if (done.refused) out.line(style.yellow(done.refused));
+      else if (done.error) out.line(style.red(done.error));
+      app.logger.log.info("command", { command: name, source, ok: done.ok, ms: done.ms, refused: done.refused });
+      return done;
+    };
+
+    const command = parsed ? this.get(name) : undefined;
+    if (!parsed || !command) {
+      const hint = closestMatch(name, this.list().map((c) => c.name));
+      const shown = name ? `/${name}` : "/";
+      return finish({ ok: false, refused: `unknown command ${shown}${hint ? ` — did you mean /${hint}?` : " — try /help"}` });
+    }
+    if (source === "planner" && !command.plannerAllowed) {
+      return finish({ ok: false, refused: `/${command.name} is not allowed for the planner (it changes things)` });
+    }
+    if (command.requiresReady && !app.settings.valid) {
+      return finish({ ok: false, refused: `/${command.name} needs a valid config — see /status for what is wrong` });
+    }
+    try {
+      await command.run(parsed.args, {
+        app,
+        source,
+        out,
+        style,
+        signal: options.signal ?? new AbortController().signal,
+        rest: parsed.rest,
+      });
+      return finish({ ok: true });
+    } catch (error) {
+      if (error instanceof QuitRequest) throw error;
+      if (error instanceof UsageError) return finish({ ok: false, error: `${error.message} (usage: ${command.usage})` });
+      return finish({ ok: false, error: `/${command.name} failed: ${(error as Error).message}` });
+    }
+  }
+}
