@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
+import { TINY_MODEL_DEFAULTS, type TinyModelOptions, tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
+import { writeGgufFile } from "../../scripts/gguf/writer.ts";
+
+export type { TinyModelOptions } from "../../scripts/gguf/tiny-model.ts";
+
+/** Tests run llama with one thread: the machines have two cores and several test files. */
+export const TEST_THREADS = 1;
+
+let modelsDir: string | undefined;
+const paths = new Map<string, string>();
+
+/**
+ * Path of the tiny test model for `options`, generated on first use in this test process
+ * (~20 ms) into a temp folder that is removed when the process exits.
+ */
+export function tinyModelPath(options: TinyModelOptions = {}): string {
+  const { layers, embd, seed, type } = { ...TINY_MODEL_DEFAULTS, ...options };
+  const key = `tiny-l${layers}-e${embd}-s${seed}-${type}`;
+  const known = paths.get(key);
+  if (known !== undefined) return known;
+  if (modelsDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "ember-test-models-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    modelsDir = dir;
+  }
+  const path = join(modelsDir, `${key}.gguf`);
+  writeGgufFile(path, tinyModelFile({ layers, embd, seed, type }));
+  paths.set(key, path);
+  return path;
+}
+
+let llama: Promise<Llama> | undefined;
+
+/** The process's CPU-only llama: never builds or downloads anything, logs only errors. */
+export function testLlama(): Promise<Llama> {
+  llama ??= getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  return llama;
+}
+
+const models = new Map<string, Promise<LlamaModel>>();
+
+/** The tiny model for `options`, loaded once per test process. Don't dispose it: others share it. */
+export function loadTinyModel(options: TinyModelOptions = {}): Promise<LlamaModel> {
+  const path = tinyModelPath(options);
+  let model = models.get(path);
+  if (model === undefined) {
+    model = testLlama().then((loaded) => loaded.loadModel({ modelPath: path }));
+    models.set(path, model);
+  }
+  return model;
+}
+
+/** A fresh context on the tiny model with one thread and 512 tokens; dispose it when done. */
+export async function createTinyContext(options: TinyModelOptions = {}): Promise<LlamaContext> {
+  const model = await loadTinyModel(options);
+  return model.createContext({ threads: TEST_THREADS, contextSize: 512 });
+}
