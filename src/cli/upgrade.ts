@@ -1,0 +1,77 @@
+import { realpathSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { defineCommand } from "citty";
+import { loadConfig } from "../config/load.ts";
+import { UpdateError } from "../update/errors.ts";
+import { installLayout, isCompiled, resolveInstallPath, rollbackToPrevious } from "../update/install.ts";
+import { progressOnTerminal } from "../update/progress.ts";
+import { readBinaryVersion } from "../update/self-test.ts";
+import { runUpgrade } from "../update/upgrade.ts";
+import { EMBER_VERSION } from "../update/version.ts";
+
+export default defineCommand({
+  meta: {
+    name: "upgrade",
+    description: "Update ember from its signed release channel (keeps the previous binary)",
+  },
+  args: {
+    check: { type: "boolean", description: "Only show the installed and available versions" },
+    channel: { type: "string", description: "Channel URL or folder (default: config update.channel)" },
+    yes: { type: "boolean", alias: "y", description: "Install without asking" },
+    "allow-downgrade": { type: "boolean", description: "Install even if the channel's version is not newer" },
+    rollback: { type: "boolean", description: "Put the previous binary (ember.prev) back" },
+    "install-path": {
+      type: "string",
+      description: "The ember binary to update (default: EMBER_INSTALL_PATH, else this executable)",
+    },
+  },
+  async run({ args }) {
+    try {
+      const installPath = resolveInstallPath(args["install-path"]);
+      const current = await installedVersion(installPath);
+      if (args.rollback) {
+        const layout = installLayout(installPath);
+        rollbackToPrevious(layout);
+        const restored = (await readBinaryVersion(installPath)) ?? "(unknown version)";
+        console.log(
+          `restored ember ${restored} at ${installPath}; ember ${current} is kept as ${layout.previousPath}`,
+        );
+        return;
+      }
+      const { update } = loadConfig().config;
+      await runUpgrade({
+        channel: args.channel ?? update.channel,
+        publicKeys: update.publicKeys,
+        installPath,
+        currentVersion: current,
+        checkOnly: args.check,
+        allowDowngrade: args["allow-downgrade"],
+        confirm: args.yes ? undefined : askYesNo,
+        say: (line) => console.log(line),
+        progress: (label) => progressOnTerminal(label),
+      });
+    } catch (error) {
+      if (!(error instanceof UpdateError)) throw error;
+      process.stderr.write(`ember upgrade: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  },
+});
+
+/** The running build's version when it is the installed binary; otherwise ask the installed one. */
+async function installedVersion(installPath: string): Promise<string> {
+  if (isCompiled() && realpathSync(process.execPath) === installPath) return EMBER_VERSION;
+  return (await readBinaryVersion(installPath)) ?? EMBER_VERSION;
+}
+
+async function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new UpdateError("standard input is not a terminal: pass --yes to install without asking");
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
