@@ -1,0 +1,439 @@
+/**
+ * The vault's full-text index: `<vault>/state/index.sqlite`, an FTS5 table over document chunks
+ * ranked by bm25 with headings weighted above body text.
+ *
+ * The index is a cache of `docs/` and the core documents, so it is rebuilt rather than repaired: a
+ * corrupt or foreign-schema file is moved aside and a fresh index is built in its place. Updates are
+ * incremental (size/mtime, then sha256) and land in one transaction, so a crash or an abort never
+ * leaves a half-written index.
+ */
+import { Database } from "bun:sqlite";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type Chunk, chunkDocument } from "./chunk.ts";
+import { toMatchExpression } from "./query.ts";
+import { errorCode, type SkippedFile, scanVaultFiles } from "./scan.ts";
+
+export const INDEX_FILE = join("state", "index.sqlite");
+
+/** Files above this size are skipped: a vault document this large is almost surely not prose. */
+export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+export const DEFAULT_SEARCH_LIMIT = 10;
+
+/** bm25 column weights: a word in the heading trail counts this many times a word in the body. */
+const HEADING_WEIGHT = 4;
+const BODY_WEIGHT = 1;
+
+/** Bumped whenever the tables change shape; an index of another version is rebuilt. */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  sha256 TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  heading TEXT NOT NULL,
+  body TEXT NOT NULL,
+  line_start INTEGER NOT NULL,
+  line_end INTEGER NOT NULL
+);
+CREATE INDEX chunks_by_path ON chunks(path, seq);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+  heading, body,
+  content='chunks', content_rowid='id',
+  tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER chunks_after_insert AFTER INSERT ON chunks BEGIN
+  INSERT INTO chunks_fts(rowid, heading, body) VALUES (new.id, new.heading, new.body);
+END;
+CREATE TRIGGER chunks_after_delete AFTER DELETE ON chunks BEGIN
+  INSERT INTO chunks_fts(chunks_fts, rowid, heading, body) VALUES ('delete', old.id, old.heading, old.body);
+END;
+PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+/** The index could not be opened or created for a reason other than corruption (permissions, disk). */
+export class VaultIndexOpenError extends Error {
+  override readonly name = "VaultIndexOpenError";
+  constructor(
+    readonly indexPath: string,
+    options: { cause: unknown },
+  ) {
+    super(`cannot open vault index ${indexPath}: ${errorCode(options.cause)}`, options);
+  }
+}
+
+/** The index turned out corrupt while in use; reopening it moves it aside and rebuilds. */
+export class VaultIndexCorruptError extends Error {
+  override readonly name = "VaultIndexCorruptError";
+  constructor(
+    readonly indexPath: string,
+    options: { cause: unknown },
+  ) {
+    super(`vault index ${indexPath} is corrupt; reopen it to rebuild`, options);
+  }
+}
+
+export interface UpdateProgress {
+  /** "read": a file was examined; "write": the transaction is being applied. */
+  phase: "read" | "write";
+  done: number;
+  total: number;
+  path?: string;
+}
+
+export interface UpdateOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: UpdateProgress) => void;
+  maxFileBytes?: number;
+  chunkMaxChars?: number;
+}
+
+export interface UpdateResult {
+  scanned: number;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** Chunks in the index after the update. */
+  chunks: number;
+  ms: number;
+  skipped: SkippedFile[];
+  /** Problems met and handled, such as a corrupt index that was moved aside and rebuilt. */
+  warnings: string[];
+}
+
+export interface SearchOptions {
+  limit?: number;
+  /** Markers around matched words in `excerpt`. Default «…». */
+  highlight?: readonly [open: string, close: string];
+}
+
+export interface SearchHit {
+  path: string;
+  heading: string;
+  /** A short snippet around the matches, for display. */
+  excerpt: string;
+  /** The whole chunk, for grounding. */
+  text: string;
+  /** Relevance (negated bm25): higher is better. */
+  score: number;
+  lineStart: number;
+  lineEnd: number;
+}
+
+interface FileRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  sha256: string;
+}
+
+interface HitRow {
+  path: string;
+  heading: string;
+  body: string;
+  line_start: number;
+  line_end: number;
+  excerpt: string;
+  rank: number;
+}
+
+type Change =
+  | { kind: "write"; path: string; size: number; mtimeMs: number; sha256: string; chunks: Chunk[] }
+  | { kind: "touch"; path: string; size: number; mtimeMs: number }
+  | { kind: "delete"; path: string };
+
+export class VaultIndex {
+  readonly vaultDir: string;
+  readonly indexPath: string;
+  /** Warnings from opening (a corrupt index moved aside); the next update reports them too. */
+  readonly warnings: string[] = [];
+  #db: Database;
+  #pendingWarnings: string[] = [];
+
+  constructor(vaultDir: string) {
+    this.vaultDir = vaultDir;
+    this.indexPath = join(vaultDir, INDEX_FILE);
+    this.#db = this.#openOrRebuild();
+    this.#pendingWarnings = [...this.warnings];
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  counts(): { files: number; chunks: number } {
+    return this.#guard(() => {
+      const files = this.#db.query<{ n: number }, []>("SELECT count(*) AS n FROM files").get()!.n;
+      const chunks = this.#db.query<{ n: number }, []>("SELECT count(*) AS n FROM chunks").get()!.n;
+      return { files, chunks };
+    });
+  }
+
+  /** Brings the index in line with the vault; nothing is written unless the whole update succeeds. */
+  async update(options: UpdateOptions = {}): Promise<UpdateResult> {
+    const started = performance.now();
+    const { signal, onProgress } = options;
+    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    signal?.throwIfAborted();
+
+    const scan = await scanVaultFiles(this.vaultDir, signal);
+    const skipped = [...scan.skipped];
+    const known = new Map<string, FileRow>();
+    for (const row of this.#guard(() => this.#db.query<FileRow, []>("SELECT * FROM files").all())) {
+      known.set(row.path, row);
+    }
+
+    const changes: Change[] = [];
+    let added = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    for (const [i, file] of scan.files.entries()) {
+      signal?.throwIfAborted();
+      onProgress?.({ phase: "read", done: i, total: scan.files.length, path: file.path });
+      const row = known.get(file.path);
+      known.delete(file.path);
+      if (row && row.size === file.size && row.mtime_ms === file.mtimeMs) {
+        unchanged++;
+        continue;
+      }
+      const skip = (reason: string) => {
+        skipped.push({ path: file.path, reason });
+        // What the index holds for this file no longer matches the disk, so it goes.
+        if (row) changes.push({ kind: "delete", path: file.path });
+      };
+      if (file.size > maxFileBytes) {
+        skip(`larger than ${maxFileBytes} bytes`);
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(file.absolutePath);
+      } catch (error) {
+        skip(`cannot read (${errorCode(error)})`);
+        continue;
+      }
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      if (row && row.sha256 === sha256) {
+        changes.push({ kind: "touch", path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+        unchanged++;
+        continue;
+      }
+      let text: string;
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        skip("not valid UTF-8");
+        continue;
+      }
+      const chunks = chunkDocument(file.path, text, { maxChars: options.chunkMaxChars });
+      changes.push({
+        kind: "write",
+        path: file.path,
+        size: file.size,
+        mtimeMs: file.mtimeMs,
+        sha256,
+        chunks,
+      });
+      if (row) updated++;
+      else added++;
+    }
+    // Whatever is still in `known` was not found on disk this time.
+    const removed = known.size;
+    for (const path of known.keys()) changes.push({ kind: "delete", path });
+
+    signal?.throwIfAborted();
+    onProgress?.({ phase: "write", done: 0, total: changes.length });
+    this.#guard(() => this.#apply(changes));
+    onProgress?.({ phase: "write", done: changes.length, total: changes.length });
+
+    const warnings = this.#pendingWarnings;
+    this.#pendingWarnings = [];
+    return {
+      scanned: scan.files.length,
+      added,
+      updated,
+      removed,
+      unchanged,
+      chunks: this.counts().chunks,
+      ms: Math.round(performance.now() - started),
+      skipped,
+      warnings,
+    };
+  }
+
+  /** Chunks matching the operator's words, best first; hostile or empty queries give []. */
+  search(query: string, options: SearchOptions = {}): SearchHit[] {
+    const match = toMatchExpression(query);
+    if (match === null) return [];
+    const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
+    const [open, close] = options.highlight ?? ["«", "»"];
+    const rows = this.#guard(() =>
+      this.#db
+        .query<HitRow, [string, string, string, number]>(
+          `SELECT c.path, c.heading, c.body, c.line_start, c.line_end,
+                  snippet(chunks_fts, 1, ?1, ?2, '…', 24) AS excerpt,
+                  bm25(chunks_fts, ${HEADING_WEIGHT}, ${BODY_WEIGHT}) AS rank
+             FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+            WHERE chunks_fts MATCH ?3
+            ORDER BY rank, c.path, c.line_start
+            LIMIT ?4`,
+        )
+        .all(open, close, match, limit),
+    );
+    return rows.map((r) => ({
+      path: r.path,
+      heading: r.heading,
+      excerpt: r.excerpt,
+      text: r.body,
+      score: -r.rank,
+      lineStart: r.line_start,
+      lineEnd: r.line_end,
+    }));
+  }
+
+  #apply(changes: Change[]): void {
+    const db = this.#db;
+    const deleteChunks = db.query("DELETE FROM chunks WHERE path = ?");
+    const deleteFile = db.query("DELETE FROM files WHERE path = ?");
+    const upsertFile = db.query(
+      "INSERT OR REPLACE INTO files (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)",
+    );
+    const touchFile = db.query("UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?");
+    const insertChunk = db.query(
+      "INSERT INTO chunks (path, seq, heading, body, line_start, line_end) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    db.transaction(() => {
+      for (const change of changes) {
+        switch (change.kind) {
+          case "touch":
+            touchFile.run(change.size, change.mtimeMs, change.path);
+            break;
+          case "delete":
+            deleteChunks.run(change.path);
+            deleteFile.run(change.path);
+            break;
+          case "write":
+            deleteChunks.run(change.path);
+            upsertFile.run(change.path, change.size, change.mtimeMs, change.sha256);
+            for (const [seq, c] of change.chunks.entries()) {
+              insertChunk.run(c.path, seq, c.heading, c.text, c.lineStart, c.lineEnd);
+            }
+            break;
+        }
+      }
+    })();
+  }
+
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (isCorruption(error)) throw new VaultIndexCorruptError(this.indexPath, { cause: error });
+      throw error;
+    }
+  }
+
+  #openOrRebuild(): Database {
+    try {
+      mkdirSync(dirname(this.indexPath), { recursive: true });
+    } catch (error) {
+      throw new VaultIndexOpenError(this.indexPath, { cause: error });
+    }
+    try {
+      return openChecked(this.indexPath);
+    } catch (error) {
+      const problem =
+        error instanceof ForeignSchemaError ? error.message : isCorruption(error) ? "corrupt" : null;
+      if (problem === null) throw new VaultIndexOpenError(this.indexPath, { cause: error });
+      const aside = moveAside(this.indexPath, problem === "corrupt" ? "corrupt" : "stale");
+      this.warnings.push(`vault index ${this.indexPath} was ${problem}; moved to ${aside} and rebuilt`);
+    }
+    try {
+      return openChecked(this.indexPath);
+    } catch (error) {
+      throw new VaultIndexOpenError(this.indexPath, { cause: error });
+    }
+  }
+}
+
+class ForeignSchemaError extends Error {
+  override readonly name = "ForeignSchemaError";
+}
+
+class FailedIntegrityCheckError extends Error {
+  override readonly name = "FailedIntegrityCheckError";
+  readonly code = "SQLITE_CORRUPT";
+}
+
+/** Opens the index, creating its tables in a fresh file, and proves the file is a sound index. */
+function openChecked(path: string): Database {
+  const db = new Database(path, { create: true, strict: true });
+  try {
+    db.run("PRAGMA busy_timeout = 5000");
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = NORMAL");
+    const check = db.query<{ quick_check: string }, []>("PRAGMA quick_check(1)").get();
+    if (check?.quick_check !== "ok") throw new FailedIntegrityCheckError(check?.quick_check ?? "no answer");
+    const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+    if (version === 0) {
+      const tables = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master").get()!.n;
+      if (tables > 0) throw new ForeignSchemaError("not a vault index");
+      db.transaction(() => db.run(SCHEMA))();
+    } else if (version !== SCHEMA_VERSION) {
+      throw new ForeignSchemaError(`schema version ${version}, expected ${SCHEMA_VERSION}`);
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || error instanceof FailedIntegrityCheckError;
+}
+
+/** Renames the index and its WAL/SHM files to `<index>.<label>-<timestamp>[-wal|-shm]`. */
+function moveAside(indexPath: string, label: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const aside = `${indexPath}.${label}-${stamp}`;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    if (existsSync(indexPath + suffix)) renameSync(indexPath + suffix, aside + suffix);
+  }
+  return aside;
+}
+
+export function openVaultIndex(vaultDir: string): VaultIndex {
+  return new VaultIndex(vaultDir);
+}
+
+/** Updates the index of `vault` (a folder, opened and closed here, or an open index). */
+export async function updateIndex(
+  vault: string | VaultIndex,
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
+  if (vault instanceof VaultIndex) return vault.update(options);
+  const index = openVaultIndex(vault);
+  try {
+    return await index.update(options);
+  } finally {
+    index.close();
+  }
+}
+
+export function searchIndex(index: VaultIndex, query: string, options: SearchOptions = {}): SearchHit[] {
+  return index.search(query, options);
+}
