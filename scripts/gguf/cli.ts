@@ -43,8 +43,8 @@ export function integerOption(
   const value = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   const step = rule.multipleOf ?? 1;
   if (!Number.isSafeInteger(value) || value < rule.min || value > rule.max || value % step !== 0) {
-    const multiple = step > 1 ? ` multiple of ${step}` : " integer";
-    throw new UsageError(`--${name} must be a${multiple} from ${rule.min} to ${rule.max}, got '${raw}'`);
+    const kind = step > 1 ? `a multiple of ${step}` : "an integer";
+    throw new UsageError(`--${name} must be ${kind} from ${rule.min} to ${rule.max}, got '${raw}'`);
   }
   return value;
 }
