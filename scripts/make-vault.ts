@@ -54,7 +54,7 @@ function makeWriter(seed: number) {
     const s = words(int(6, 16));
     return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
   };
-  const paragraph = () => Array.from({ length: int(2, 5) }, sentence).join(" ");
+  const paragraph = () => Array.from({ length: int(2, 6) }, sentence).join(" ");
 
   const section = (level: number): string[] => {
     const out = [`${"#".repeat(level)} ${pick(TOPICS)}: ${words(int(1, 3))}`, ""];

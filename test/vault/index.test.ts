@@ -22,6 +22,7 @@ import {
   type UpdateProgress,
   updateIndex,
   type VaultIndex,
+  VaultIndexCorruptError,
   VaultIndexOpenError,
 } from "../../src/vault/index.ts";
 
@@ -382,7 +383,7 @@ describe("a corrupt index", () => {
     expect((await index.update()).warnings).toEqual([]);
   });
 
-  test("damaged pages inside a real index are caught at open", async () => {
+  test("damaged pages inside a real index are caught by the next update", async () => {
     const files: Record<string, string> = {};
     for (let n = 0; n < 200; n++) files[`docs/p${n}.md`] = page(n, ` ${"filler text ".repeat(40)}`);
     const vault = makeVault(files);
@@ -395,8 +396,13 @@ describe("a corrupt index", () => {
     writeFileSync(path, bytes);
 
     const index = openIndex(vault);
-    expect(index.warnings[0]).toContain("corrupt");
-    expect((await index.update()).added).toBe(200);
+    expect(() => index.search("word7")).toThrow(VaultIndexCorruptError);
+    const result = await index.update();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain("corrupt");
+    expect(result.added).toBe(200);
+    expect(readdirSync(join(vault, "state")).some((f) => f.startsWith("index.sqlite.corrupt-"))).toBe(true);
+    expect(index.search("word7").map((h) => h.path)).toEqual(["docs/p7.md"]);
   });
 
   test("a SQLite file that is not a vault index is moved aside as stale", async () => {
