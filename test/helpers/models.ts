@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
@@ -10,24 +10,25 @@ export type { TinyModelOptions } from "../../scripts/gguf/tiny-model.ts";
 /** Tests run llama with one thread: the machines have two cores and several test files. */
 export const TEST_THREADS = 1;
 
-let modelsDir: string | undefined;
+/**
+ * One folder shared by all test processes, so repeated runs reuse the same few files instead of
+ * leaving a temp folder each (bun test does not run exit hooks).
+ */
+const MODELS_DIR = join(tmpdir(), "ember-test-models");
 const paths = new Map<string, string>();
 
 /**
- * Path of the tiny test model for `options`, generated on first use in this test process
- * (~20 ms) into a temp folder that is removed when the process exits.
+ * Path of the tiny test model for `options`. Each test process writes it afresh on first use
+ * (~20 ms), so a changed generator never serves stale bytes; the write goes through a temp file
+ * and a rename, so processes running side by side never see a partial file.
  */
 export function tinyModelPath(options: TinyModelOptions = {}): string {
   const { layers, embd, seed, type } = { ...TINY_MODEL_DEFAULTS, ...options };
   const key = `tiny-l${layers}-e${embd}-s${seed}-${type}`;
   const known = paths.get(key);
   if (known !== undefined) return known;
-  if (modelsDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "ember-test-models-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    modelsDir = dir;
-  }
-  const path = join(modelsDir, `${key}.gguf`);
+  mkdirSync(MODELS_DIR, { recursive: true });
+  const path = join(MODELS_DIR, `${key}.gguf`);
   writeGgufFile(path, tinyModelFile({ layers, embd, seed, type }));
   paths.set(key, path);
   return path;
