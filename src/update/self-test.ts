@@ -10,24 +10,33 @@ interface RunResult {
 }
 
 async function runBinary(binary: string, args: string[], timeoutMs: number): Promise<RunResult> {
-  let child: ReturnType<typeof Bun.spawn>;
+  let child: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
-    child = Bun.spawn([binary, ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: timeoutMs,
-      killSignal: "SIGKILL",
-    });
+    // Its own process group, so a timeout kills whatever it started too (a child holding the pipes
+    // open would otherwise keep us waiting).
+    child = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", detached: true });
   } catch (error) {
     return { exitCode: null, stdout: "", stderr: (error as Error).message, timedOut: false };
   }
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout as ReadableStream).text(),
-    new Response(child.stderr as ReadableStream).text(),
-    child.exited,
-  ]);
-  return { exitCode, stdout, stderr, timedOut: child.signalCode === "SIGKILL" };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  }, timeoutMs);
+  try {
+    const [stdout, stderr, exitCode] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    return { exitCode: timedOut ? null : exitCode, stdout, stderr, timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The version a binary reports with `--version`, or undefined if it cannot say. */
