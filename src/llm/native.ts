@@ -1,0 +1,90 @@
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { getLlama, type Llama, type LlamaLogLevel } from "node-llama-cpp";
+import { EMBER_VERSION } from "../update/version.ts";
+import { NATIVE_PAYLOAD } from "./native-payload.ts";
+import { defaultRuntimeDir, type UnpackOutcome, unpackRuntime } from "./runtime-dir.ts";
+
+export interface LoadLlamaOptions {
+  /** Upper bound on llama.cpp's CPU threads. Default: the cores this process may use. */
+  threads?: number;
+  /** Where the compiled binary unpacks its native runtime (config `runtime.dir`). Default: `defaultRuntimeDir()`. */
+  runtimeDir?: string;
+  /** llama.cpp's log level. Default: node-llama-cpp's (`warn`, or `$NODE_LLAMA_CPP_LOG_LEVEL`). */
+  logLevel?: LlamaLogLevel;
+}
+
+/** Where the llama addon comes from in this process, for `/status` and the toolchain agent. */
+export type NativeRuntimeInfo =
+  | { mode: "source"; emberVersion: string }
+  | {
+      mode: "compiled";
+      emberVersion: string;
+      /** The binary's target folder name, e.g. `linux-arm64`. */
+      target: string;
+      /** The manifest's content hash (sha256 over file names, sizes and hashes). */
+      hash: string;
+      /** Not yet prepared: `loadLlama`/`prepareNativeRuntime` has not run in this process. */
+      dir?: string;
+      outcome?: UnpackOutcome;
+      unpackMs?: number;
+    };
+
+let prepared: { dir: string; outcome: UnpackOutcome; ms: number; runtimeDir: string } | undefined;
+
+/** True inside a `bun build --compile` executable, whose modules live on Bun's virtual `/$bunfs/`. */
+export function isCompiledBinary(): boolean {
+  return import.meta.path.startsWith("/$bunfs/");
+}
+
+/**
+ * Makes the embedded addon loadable: in the compiled binary, unpacks (or verifies and reuses) the
+ * versioned runtime folder; from source there is nothing to do. Idempotent within a process.
+ * Throws RuntimeDirError when the runtime folder cannot be written.
+ */
+export function prepareNativeRuntime(options: { runtimeDir?: string } = {}): NativeRuntimeInfo {
+  const payload = NATIVE_PAYLOAD;
+  if (payload && !prepared) {
+    const runtimeDir = options.runtimeDir ?? defaultRuntimeDir();
+    const result = unpackRuntime(payload.manifest, join(import.meta.dir, payload.embeddedDir), runtimeDir);
+    prepared = { dir: result.dir, outcome: result.outcome, ms: result.ms, runtimeDir };
+  }
+  return nativeRuntimeInfo();
+}
+
+/**
+ * A node-llama-cpp `Llama` on the CPU, never building or downloading anything. In the compiled
+ * binary node-llama-cpp takes the addon from the unpacked runtime folder (the build routes its
+ * platform-package lookup to `embeddedBinsDir`); from source it uses node_modules as usual.
+ */
+export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
+  prepareNativeRuntime({ runtimeDir: options.runtimeDir });
+  return getLlama({
+    gpu: false,
+    build: "never",
+    skipDownload: true,
+    progressLogs: false,
+    maxThreads: options.threads ?? availableParallelism(),
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });
+}
+
+export function nativeRuntimeInfo(): NativeRuntimeInfo {
+  const payload = NATIVE_PAYLOAD;
+  if (!payload) return { mode: "source", emberVersion: EMBER_VERSION };
+  return {
+    mode: "compiled",
+    emberVersion: payload.manifest.version,
+    target: payload.binsFolder,
+    hash: payload.manifest.hash,
+    ...(prepared ? { dir: prepared.dir, outcome: prepared.outcome, unpackMs: prepared.ms } : {}),
+  };
+}
+
+/**
+ * The unpacked `bins` folder node-llama-cpp looks into for `<binsFolder>/llama-addon.node`. The
+ * compiled binary's stand-in for `@node-llama-cpp/<platform>` returns this from `getBinsDir()`.
+ */
+export function embeddedBinsDir(): string | undefined {
+  return prepared ? join(prepared.dir, "bins") : undefined;
+}
