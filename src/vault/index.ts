@@ -161,6 +161,8 @@ export class VaultIndex {
   readonly warnings: string[] = [];
   #db: Database;
   #pendingWarnings: string[] = [];
+  /** The update in flight; a second caller waits for it rather than interleaving with it. */
+  #updating: Promise<unknown> = Promise.resolve();
 
   /**
    * Opening stays cheap (it runs at every start): a file that is not a database or has a foreign
@@ -197,7 +199,16 @@ export class VaultIndex {
   }
 
   /** Brings the index in line with the vault; nothing is written unless the whole update succeeds. */
-  async update(options: UpdateOptions = {}): Promise<UpdateResult> {
+  update(options: UpdateOptions = {}): Promise<UpdateResult> {
+    const run = this.#updating.then(
+      () => this.#update(options),
+      () => this.#update(options),
+    );
+    this.#updating = run.catch(() => undefined);
+    return run;
+  }
+
+  async #update(options: UpdateOptions): Promise<UpdateResult> {
     const started = performance.now();
     const { signal, onProgress } = options;
     const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -335,6 +346,8 @@ export class VaultIndex {
     const insertChunk = db.query(
       "INSERT INTO chunks (path, seq, heading, body, line_start, line_end) VALUES (?, ?, ?, ?, ?, ?)",
     );
+    // IMMEDIATE takes the write lock up front, so a second process waits (busy_timeout) instead of
+    // failing to upgrade a read lock halfway through.
     db.transaction(() => {
       for (const change of changes) {
         switch (change.kind) {
@@ -354,7 +367,7 @@ export class VaultIndex {
             break;
         }
       }
-    })();
+    }).immediate();
   }
 
   #guard<T>(work: () => T): T {

@@ -182,6 +182,14 @@ describe("incremental updates", () => {
     expect(searchIndex(index, "word5").map((h) => h.path)).toEqual(["docs/m5.md"]);
   });
 
+  test("overlapping updates run one after the other", async () => {
+    const vault = fiveFileVault();
+    const index = openIndex(vault);
+    const [first, second] = await Promise.all([index.update(), index.update()]);
+    expect(first).toMatchObject({ added: 5, unchanged: 0 });
+    expect(second).toMatchObject({ added: 0, unchanged: 5, chunks: 10 });
+  });
+
   test("an aborted update writes nothing", async () => {
     const vault = fiveFileVault();
     const index = openIndex(vault);
