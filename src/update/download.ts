@@ -3,7 +3,13 @@ import { createReadStream, existsSync, readFileSync, rmSync, statSync } from "no
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ensureFreeSpace, explainFsError, writeFileAtomic } from "./durable-fs.ts";
-import { ChecksumMismatchError, FetchError, OversizeError, TruncatedDownloadError } from "./errors.ts";
+import {
+  ChecksumMismatchError,
+  FetchError,
+  NoSpaceError,
+  OversizeError,
+  TruncatedDownloadError,
+} from "./errors.ts";
 
 /** Manifests are a few KB; anything near this is an attack or a misconfigured server. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
@@ -82,21 +88,26 @@ interface PartialMeta {
 export async function downloadVerified(options: DownloadOptions): Promise<DownloadResult> {
   const { partialPath, size, sha256 } = options;
   const metaPath = `${partialPath}.meta`;
-  let offset = existingPartialLength(partialPath, metaPath, { sha256, size });
-  if (offset === size) {
-    if ((await hashFile(partialPath)).digest("hex") === sha256) return { resumedFrom: size, fetched: 0 };
-    discard(partialPath, metaPath);
-    offset = 0;
-  }
-  if (offset === 0) writeFileAtomic(metaPath, JSON.stringify({ sha256, size } satisfies PartialMeta));
   try {
+    let offset = existingPartialLength(partialPath, metaPath, { sha256, size });
+    if (offset === size) {
+      if ((await hashFile(partialPath)).digest("hex") === sha256) return { resumedFrom: size, fetched: 0 };
+      discard(partialPath, metaPath);
+      offset = 0;
+    }
+    if (offset === 0) writeMeta(metaPath, { sha256, size });
     ensureFreeSpace(dirname(partialPath), size - offset);
     return await fetchInto(options, offset, metaPath);
   } catch (error) {
     const explained = explainFsError(error, partialPath);
-    if (explained !== error && (explained as Error).name === "NoSpaceError") discard(partialPath, metaPath);
+    // A full disk is everyone's problem on a small node: give the space back rather than keep a partial.
+    if (explained instanceof NoSpaceError) discard(partialPath, metaPath);
     throw explained;
   }
+}
+
+function writeMeta(metaPath: string, meta: PartialMeta): void {
+  writeFileAtomic(metaPath, JSON.stringify(meta));
 }
 
 async function fetchInto(
@@ -117,7 +128,7 @@ async function fetchInto(
       await response.body?.cancel();
       idle.stop();
       discard(partialPath, metaPath);
-      writeFileAtomic(metaPath, JSON.stringify({ sha256, size } satisfies PartialMeta));
+      writeMeta(metaPath, { sha256, size });
       return await fetchInto(options, 0, metaPath);
     }
     if (response.status === 206) {
@@ -265,8 +276,8 @@ function existingPartialLength(partialPath: string, metaPath: string, expected: 
 }
 
 function discard(partialPath: string, metaPath: string): void {
-  rmSync(partialPath, { force: true });
-  rmSync(metaPath, { force: true });
+  // Checked first: unlink on a read-only file system fails even for a file that is not there.
+  for (const path of [partialPath, metaPath]) if (existsSync(path)) rmSync(path, { force: true });
 }
 
 async function hashFile(path: string, length?: number): Promise<Hash> {

@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NoSpaceError, NotWritableError } from "./errors.ts";
 
@@ -30,7 +39,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     fsyncFile(temp);
     renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
+    if (existsSync(temp)) rmSync(temp, { force: true });
     throw explainFsError(error, path);
   }
   fsyncDir(dirname(path));
