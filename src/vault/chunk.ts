@@ -40,6 +40,11 @@ interface Heading {
   text: string;
 }
 
+interface Fence {
+  char: string;
+  length: number;
+}
+
 interface Section {
   trail: string;
   lines: Line[];
@@ -53,6 +58,7 @@ interface Block {
 }
 
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const FENCE_CLOSE = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
 const ATX_HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-{2,})[ \t]*$/;
 const BLANK = /^\s*$/;
@@ -123,19 +129,15 @@ function markdownSections(lines: Line[]): Section[] {
 /** Maps line index to the heading it opens, or to "underline" for a setext underline to drop. */
 function findHeadings(lines: Line[]): Map<number, Heading | "underline"> {
   const found = new Map<number, Heading | "underline">();
-  let fence: { char: string; length: number } | null = null;
+  let fence: Fence | null = null;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!.text;
     if (fence !== null) {
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(text);
-      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length) fence = null;
+      if (closesFence(text, fence)) fence = null;
       continue;
     }
-    const open = FENCE_OPEN.exec(text);
-    if (open && !(open[1]![0] === "`" && open[2]!.includes("`"))) {
-      fence = { char: open[1]![0]!, length: open[1]!.length };
-      continue;
-    }
+    fence = opensFence(text);
+    if (fence !== null) continue;
     const atx = ATX_HEADING.exec(text);
     if (atx) {
       const title = atx[2]!
@@ -159,6 +161,22 @@ function findHeadings(lines: Line[]): Map<number, Heading | "underline"> {
   return found;
 }
 
+/** The fence a line opens (``` or ~~~, CommonMark rules), or null. */
+function opensFence(text: string): Fence | null {
+  const open = FENCE_OPEN.exec(text);
+  if (open === null) return null;
+  const marker = open[1]!;
+  // A backtick fence's info string may not contain backticks (that is inline code).
+  if (marker[0] === "`" && open[2]!.includes("`")) return null;
+  return { char: marker[0]!, length: marker.length };
+}
+
+/** A fence closes on the same character, at least as long, with nothing after it. */
+function closesFence(text: string, fence: Fence): boolean {
+  const close = FENCE_CLOSE.exec(text);
+  return close !== null && close[1]![0] === fence.char && close[1]!.length >= fence.length;
+}
+
 function isParagraphLine(lines: Line[], i: number, found: Map<number, Heading | "underline">): boolean {
   const text = lines[i]!.text;
   return !BLANK.test(text) && !found.has(i) && !FENCE_OPEN.test(text) && !/^ {0,3}[-*+>|]/.test(text);
@@ -168,15 +186,14 @@ function isParagraphLine(lines: Line[], i: number, found: Map<number, Heading | 
 function blocksOf(lines: Line[]): Block[] {
   const blocks: Block[] = [];
   let first = -1;
-  let fence: { char: string; length: number } | null = null;
+  let fence: Fence | null = null;
   const flush = (last: number) => {
     if (first >= 0) blocks.push({ first, last });
     first = -1;
   };
   for (const [i, line] of lines.entries()) {
     if (fence !== null) {
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line.text);
-      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length) fence = null;
+      if (closesFence(line.text, fence)) fence = null;
       continue;
     }
     if (BLANK.test(line.text)) {
@@ -184,10 +201,7 @@ function blocksOf(lines: Line[]): Block[] {
       continue;
     }
     if (first < 0) first = i;
-    const open = FENCE_OPEN.exec(line.text);
-    if (open && !(open[1]![0] === "`" && open[2]!.includes("`"))) {
-      fence = { char: open[1]![0]!, length: open[1]!.length };
-    }
+    fence = opensFence(line.text);
   }
   flush(lines.length - 1);
   return blocks;
