@@ -31,7 +31,7 @@ lint: deps
 	$(BUN) x biome check .
 
 unit: deps
-	$(BUN) test
+	$(BUN) test --timeout 60000
 
 logs: deps
 	@$(BUN) src/main.ts logs -f

@@ -2,7 +2,13 @@ import type { App } from "../app.ts";
 import type { Style } from "../terminal/style.ts";
 import { parseCommandLine } from "./parse.ts";
 import { closestMatch } from "./suggest.ts";
-import { type CommandOutput, type CommandSource, QuitRequest, type SlashCommand, UsageError } from "./types.ts";
+import {
+  type CommandOutput,
+  type CommandSource,
+  QuitRequest,
+  type SlashCommand,
+  UsageError,
+} from "./types.ts";
 
 export class DuplicateCommandError extends Error {
   constructor(name: string) {
@@ -88,21 +94,39 @@ export class CommandRegistry {
       const done = { name, ...result, ms: Math.round(performance.now() - started) };
       if (done.refused) out.line(style.yellow(done.refused));
       else if (done.error) out.line(style.red(done.error));
-      app.logger.log.info("command", { command: name, source, ok: done.ok, ms: done.ms, refused: done.refused });
+      app.logger.log.info("command", {
+        command: name,
+        source,
+        ok: done.ok,
+        ms: done.ms,
+        refused: done.refused,
+      });
       return done;
     };
 
     const command = parsed ? this.get(name) : undefined;
     if (!parsed || !command) {
-      const hint = closestMatch(name, this.list().map((c) => c.name));
+      const hint = closestMatch(
+        name,
+        this.list().map((c) => c.name),
+      );
       const shown = name ? `/${name}` : "/";
-      return finish({ ok: false, refused: `unknown command ${shown}${hint ? ` — did you mean /${hint}?` : " — try /help"}` });
+      return finish({
+        ok: false,
+        refused: `unknown command ${shown}${hint ? ` — did you mean /${hint}?` : " — try /help"}`,
+      });
     }
     if (source === "planner" && !command.plannerAllowed) {
-      return finish({ ok: false, refused: `/${command.name} is not allowed for the planner (it changes things)` });
+      return finish({
+        ok: false,
+        refused: `/${command.name} is not allowed for the planner (it changes things)`,
+      });
     }
     if (command.requiresReady && !app.settings.valid) {
-      return finish({ ok: false, refused: `/${command.name} needs a valid config — see /status for what is wrong` });
+      return finish({
+        ok: false,
+        refused: `/${command.name} needs a valid config — see /status for what is wrong`,
+      });
     }
     try {
       await command.run(parsed.args, {
@@ -116,7 +140,8 @@ export class CommandRegistry {
       return finish({ ok: true });
     } catch (error) {
       if (error instanceof QuitRequest) throw error;
-      if (error instanceof UsageError) return finish({ ok: false, error: `${error.message} (usage: ${command.usage})` });
+      if (error instanceof UsageError)
+        return finish({ ok: false, error: `${error.message} (usage: ${command.usage})` });
       return finish({ ok: false, error: `/${command.name} failed: ${(error as Error).message}` });
     }
   }

@@ -1,0 +1,75 @@
+import { join } from "node:path";
+import { createAgentBoard } from "./agents/board.ts";
+import type { AgentName } from "./agents/names.ts";
+import type { AgentResult } from "./agents/types.ts";
+import { CommandRegistry } from "./commands/registry.ts";
+import { formatIssue, type LoadedConfig, loadConfig } from "./config/load.ts";
+import { createLogger, type EmberLogger } from "./log/logger.ts";
+import { InputHistory } from "./repl/history.ts";
+import { VERSION } from "./version.ts";
+
+/** The agents' latest results and a way to run them again. */
+export interface AgentBoard {
+  readonly results: ReadonlyMap<AgentName, AgentResult>;
+  /** Runs every boot agent, or one agent (and what it depends on) by name. */
+  run(which: "boot" | AgentName): Promise<ReadonlyMap<AgentName, AgentResult>>;
+}
+
+/** Everything one Ember process knows: config, log, commands, agents, history. */
+export interface App {
+  readonly version: string;
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+  settings: LoadedConfig;
+  logger: EmberLogger;
+  readonly commands: CommandRegistry;
+  agents: AgentBoard;
+  history: InputHistory;
+  /** Re-reads every config layer (after `/config set`). */
+  reloadConfig(): void;
+}
+
+export interface CreateAppOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+export function logFile(vaultDir: string): string {
+  return join(vaultDir, "logs", "ember.log");
+}
+
+export function historyFile(vaultDir: string): string {
+  return join(vaultDir, "state", "history");
+}
+
+export function createApp(options: CreateAppOptions = {}): App {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const settings = loadConfig({ env, cwd });
+  const app: App = {
+    version: VERSION,
+    cwd,
+    env,
+    settings,
+    logger: loggerFor(settings),
+    commands: new CommandRegistry(),
+    agents: createAgentBoard(() => ({
+      config: app.settings.config,
+      configValid: app.settings.valid,
+      configIssues: app.settings.issues.map(formatIssue),
+      vaultDir: app.settings.vaultDir,
+      log: app.logger.log,
+    })),
+    history: new InputHistory(historyFile(settings.vaultDir), settings.config.repl.historySize),
+    reloadConfig() {
+      app.settings = loadConfig({ env, cwd });
+      app.logger = loggerFor(app.settings);
+    },
+  };
+  return app;
+}
+
+function loggerFor(settings: LoadedConfig): EmberLogger {
+  const { level, maxBytes, keep } = settings.config.log;
+  return createLogger({ file: logFile(settings.vaultDir), level, maxBytes, keep });
+}

@@ -1,0 +1,62 @@
+import { describeSource, effectiveValues, formatValue } from "../config/describe.ts";
+import { formatIssue } from "../config/load.ts";
+import { getPath } from "../config/tree.ts";
+import { configKeys, setConfigValue } from "../config/write.ts";
+import { formatTable } from "../terminal/table.ts";
+import { type SlashCommand, UsageError } from "./types.ts";
+
+const ACTIONS = ["show", "get", "set"] as const;
+
+export const configCommand: SlashCommand = {
+  name: "config",
+  summary: "show, read or change settings (changes go to the vault's config/zz-local.yml)",
+  usage: "/config show | get KEY | set KEY VALUE",
+  plannerAllowed: false,
+  requiresReady: false,
+  complete(args, _partial, app) {
+    if (args.length === 0) return ACTIONS;
+    if (args.length === 1 && (args[0] === "get" || args[0] === "set")) return configKeys(app.settings);
+    return [];
+  },
+  run(args, { app, out, style, rest }) {
+    const [action = "show", key] = args;
+    const settings = app.settings;
+    if (action === "show") {
+      const rows = effectiveValues(settings, app.cwd).map((e) => [
+        e.key,
+        formatValue(e.value),
+        style.dim(e.source),
+      ]);
+      for (const line of formatTable(rows, "  ")) out.line(line);
+      for (const issue of settings.issues) out.line(style.red(`! ${formatIssue(issue)}`));
+      return;
+    }
+    if (action === "get") {
+      if (!key) throw new UsageError("which key?");
+      if (!configKeys(settings).includes(key)) throw new UsageError(`unknown key ${key}`);
+      const source = describeSource(settings.sources.get(key), app.cwd);
+      out.line(
+        `${key} = ${formatValue(getPath(settings.config, key.split(".")))}  ${style.dim(`(${source})`)}`,
+      );
+      return;
+    }
+    if (action === "set") {
+      const valueText = rest.replace(/^\s*set\s+\S+\s?/, "");
+      if (!key || valueText === "") throw new UsageError("which key and value?");
+      const { file, previous, value } = setConfigValue(settings, key, valueText);
+      app.logger.log.info("config set", { key, previous, value, file, source: "operator" });
+      app.reloadConfig();
+      const effective = getPath(app.settings.config, key.split("."));
+      out.line(
+        `${key} = ${formatValue(effective)}  ${style.dim(`(${describeSource(app.settings.sources.get(key), app.cwd)})`)}`,
+      );
+      if (JSON.stringify(effective) !== JSON.stringify(value)) {
+        out.line(
+          style.yellow(`note: ${describeSource(app.settings.sources.get(key), app.cwd)} still overrides it`),
+        );
+      }
+      return;
+    }
+    throw new UsageError(`unknown action ${action}`);
+  },
+};

@@ -1,0 +1,26 @@
+import type { LoadedConfig, ValueSource } from "./load.ts";
+import { displayPath } from "./paths.ts";
+import { getPath } from "./tree.ts";
+
+/** "default", "vault/config/site.yml:4:3" or "env LLAMA_CPP_THREADS". */
+export function describeSource(source: ValueSource | undefined, cwd?: string): string {
+  if (!source || source.kind === "default") return "default";
+  if (source.kind === "env") return `env ${source.variable}`;
+  return `${displayPath(source.file, cwd)}:${source.line}:${source.column}`;
+}
+
+export function formatValue(value: unknown): string {
+  return typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value);
+}
+
+/** Every effective key with its value and origin, for `/config show` and `status --json`. */
+export function effectiveValues(
+  loaded: LoadedConfig,
+  cwd?: string,
+): { key: string; value: unknown; source: string }[] {
+  return [...loaded.sources.entries()].map(([key, source]) => ({
+    key,
+    value: getPath(loaded.config, key.split(".")),
+    source: describeSource(source, cwd),
+  }));
+}

@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
+import { parseDocument, parse as parseYamlValue } from "yaml";
+import { closestMatch } from "../commands/suggest.ts";
+import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
+import { ConfigSchema } from "./schema.ts";
+import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
+
+export class ConfigWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigWriteError";
+  }
+}
+
+/** The dotted keys an operator may read and set. */
+export function configKeys(loaded: LoadedConfig): string[] {
+  return leaves(loaded.config as unknown as Tree).map(([p]) => p.join("."));
+}
+
+/**
+ * Sets one key in the vault's override file. The value is read as YAML (`64`, `true`, `[a, b]`),
+ * checked against the schema together with the rest of the effective config, and only then written
+ * (atomically, comments in the file kept). Returns the file written and the old and new values.
+ */
+export function setConfigValue(
+  loaded: LoadedConfig,
+  key: string,
+  rawValue: string,
+): { file: string; previous: unknown; value: unknown } {
+  const keys = configKeys(loaded);
+  if (!keys.includes(key)) {
+    const hint = closestMatch(key, keys);
+    throw new ConfigWriteError(`unknown key ${key}${hint ? ` — did you mean ${hint}?` : ""}`);
+  }
+  if (key === "vault.path")
+    throw new ConfigWriteError("vault.path cannot be set inside the vault; use VAULT_DIR");
+  const path = key.split(".");
+  let value: unknown;
+  try {
+    value = parseYamlValue(rawValue);
+  } catch (error) {
+    throw new ConfigWriteError(`${key}: cannot read value: ${(error as Error).message.split("\n")[0]}`);
+  }
+  const candidate = cloneTree(loaded.config as unknown as Tree);
+  setPath(candidate, path, value);
+  const checked = v.safeParse(ConfigSchema, candidate);
+  if (!checked.success) {
+    const issue = checked.issues[0];
+    throw new ConfigWriteError(
+      `${key}: ${issue?.message ?? "invalid value"}${issue?.received ? ` (got ${issue.received})` : ""}`,
+    );
+  }
+
+  const dir = join(loaded.vaultDir, "config");
+  const file = join(dir, OVERRIDE_FILE_NAME);
+  const doc = existsSync(file) ? parseDocument(readFileSync(file, "utf8")) : parseDocument("");
+  if (doc.errors.length > 0) throw new ConfigWriteError(`${file}: ${doc.errors[0]?.message.split("\n")[0]}`);
+  if (!isTree(doc.toJS() ?? {})) throw new ConfigWriteError(`${file}: expected a mapping of config keys`);
+  if (!doc.contents)
+    doc.commentBefore = " Written by `/config set`; sorts last in config/ so its values win.";
+  doc.setIn(path, value);
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(file, doc.toString());
+  const previous = getPath(loaded.config, path);
+  return { file, previous, value };
+}
+
+export function hasConfigKey(loaded: LoadedConfig, key: string): boolean {
+  return hasPath(loaded.config, key.split("."));
+}

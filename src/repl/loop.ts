@@ -1,0 +1,76 @@
+import type { App } from "../app.ts";
+import { colorWanted, createStyle } from "../terminal/style.ts";
+import { renderBanner } from "./banner.ts";
+import { LineEditor } from "./editor.ts";
+import { PipedLineReader } from "./piped-input.ts";
+import { createLineHandler, type LineHandlerOptions } from "./session.ts";
+import { streamOutput } from "./terminal-output.ts";
+
+export interface ReplIo {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+  env: Record<string, string | undefined>;
+}
+
+export interface ReplOptions {
+  booted: Promise<unknown>;
+  ask?: LineHandlerOptions["ask"];
+}
+
+/** Runs the REPL until quit or end of input; resolves to the exit code. */
+export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promise<number> {
+  // A terminal gets the prompt and banner even when TERM=dumb (the editor then reads whole lines).
+  const interactive = io.input.isTTY === true && io.output.isTTY === true;
+  const style = createStyle(colorWanted(io.output, io.env));
+  const out = streamOutput(io.output);
+  const handle = createLineHandler({
+    app,
+    out,
+    style,
+    booted: options.booted,
+    interactive,
+    ...pickAsk(options),
+  });
+  app.logger.log.info("repl start", { interactive, vault: app.settings.vaultDir, version: app.version });
+
+  if (!interactive) {
+    // Piped: every line runs in order, with no prompt or banner mixed into the output.
+    const reader = new PipedLineReader(io.input);
+    for (let line = await reader.next(); line !== null; line = await reader.next()) {
+      if ((await handle(line)) === "quit") break;
+    }
+    return 0;
+  }
+
+  io.output.write(renderBanner(app, style));
+  const editor = new LineEditor({
+    input: io.input,
+    output: io.output,
+    history: app.history.lines,
+    color: style.enabled,
+    env: io.env,
+    complete: (line, cursor) => app.commands.complete(line, cursor, app),
+    onClearScreen: () => renderBanner(app, style),
+  });
+  let interrupts = 0;
+  try {
+    for (;;) {
+      const result = await editor.read(app.settings.config.repl.prompt);
+      if (result.kind === "eof") break;
+      if (result.kind === "interrupt") {
+        if (++interrupts >= 2) break;
+        out.line(style.dim("(Ctrl-C again, Ctrl-D or quit to leave)"));
+        continue;
+      }
+      interrupts = 0;
+      if ((await handle(result.text)) === "quit") break;
+    }
+  } finally {
+    editor.close();
+  }
+  return 0;
+}
+
+function pickAsk(options: ReplOptions): Pick<LineHandlerOptions, "ask"> {
+  return options.ask ? { ask: options.ask } : {};
+}

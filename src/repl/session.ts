@@ -1,0 +1,54 @@
+import type { App } from "../app.ts";
+import type { CommandOutput } from "../commands/types.ts";
+import { QuitRequest } from "../commands/types.ts";
+import type { Style } from "../terminal/style.ts";
+import { InterruptedError, watchInterrupt } from "./interrupt.ts";
+
+/** What the REPL does with one line of input, whichever way it was read. */
+export type LineOutcome = "continue" | "quit";
+
+const LEAVE_WORDS = new Set(["quit", "exit", ":q"]);
+
+export interface LineHandlerOptions {
+  app: App;
+  out: CommandOutput;
+  style: Style;
+  /** Resolves once boot agents have reported, so the first /status is complete. */
+  booted: Promise<unknown>;
+  /** Answers plain language; absent until a model layer is wired in. */
+  ask?: (question: string, signal: AbortSignal) => Promise<void>;
+  /** Whether Ctrl-C should be watched on the terminal while a job runs. */
+  interactive: boolean;
+}
+
+export function createLineHandler(options: LineHandlerOptions): (line: string) => Promise<LineOutcome> {
+  const { app, out, style } = options;
+  return async (raw) => {
+    const line = raw.trim();
+    if (line === "") return "continue";
+    if (LEAVE_WORDS.has(line.toLowerCase())) return "quit";
+    app.history.add(line);
+    const controller = new AbortController();
+    const dispose = options.interactive ? watchInterrupt(controller) : () => {};
+    try {
+      await options.booted;
+      if (line.startsWith("/")) {
+        await app.commands.run(line, { app, source: "operator", out, style, signal: controller.signal });
+      } else if (options.ask) {
+        await options.ask(line, controller.signal);
+      } else {
+        out.line(
+          style.yellow("plain-language questions need the model layer, which is not available in this build"),
+        );
+      }
+    } catch (error) {
+      if (error instanceof QuitRequest) return "quit";
+      if (controller.signal.reason instanceof InterruptedError) out.line(style.yellow("interrupted"));
+      else out.line(style.red(`error: ${(error as Error).message}`));
+      app.logger.log.error("line failed", { error });
+    } finally {
+      dispose();
+    }
+    return "continue";
+  };
+}

@@ -1,0 +1,59 @@
+import { AGENT_NAMES } from "../agents/names.ts";
+import { isAgentEnabled } from "../agents/registry.ts";
+import type { AgentResult, AgentStatus } from "../agents/types.ts";
+import type { App } from "../app.ts";
+import { effectiveValues } from "../config/describe.ts";
+import { formatIssue } from "../config/load.ts";
+
+export type Health = "ok" | "degraded" | "failed";
+
+export interface AgentLine {
+  name: string;
+  enabled: boolean;
+  last?: AgentResult;
+}
+
+/** What `/status` and `ember status --json` show: plain data, rendered elsewhere. */
+export interface StatusReport {
+  version: string;
+  health: Health;
+  config: {
+    valid: boolean;
+    issues: string[];
+    files: string[];
+    values: { key: string; value: unknown; source: string }[];
+  };
+  vault: { path: string };
+  agents: AgentLine[];
+  log: { file: string; problem?: string };
+  problems: string[];
+}
+
+const RANK: Record<AgentStatus, number> = { ok: 0, skipped: 0, degraded: 1, failed: 2 };
+
+export function collectStatus(app: App): StatusReport {
+  const { settings } = app;
+  const agents = AGENT_NAMES.map((name) => {
+    const last = app.agents.results.get(name);
+    return { name, enabled: isAgentEnabled(settings.config, name), ...(last ? { last } : {}) };
+  });
+  const problems = [app.logger.problem(), app.history.problem].filter((p): p is string => Boolean(p));
+  const worst = Math.max(0, ...agents.map((a) => (a.last ? RANK[a.last.status] : 0)));
+  const health: Health =
+    worst === 2 ? "failed" : worst === 1 || !settings.valid || problems.length > 0 ? "degraded" : "ok";
+  const logProblem = app.logger.problem();
+  return {
+    version: app.version,
+    health,
+    config: {
+      valid: settings.valid,
+      issues: settings.issues.map(formatIssue),
+      files: settings.files,
+      values: effectiveValues(settings, app.cwd),
+    },
+    vault: { path: settings.vaultDir },
+    agents,
+    log: { file: app.logger.file, ...(logProblem ? { problem: logProblem } : {}) },
+    problems,
+  };
+}

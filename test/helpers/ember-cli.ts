@@ -1,0 +1,45 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dir, "../..");
+export const MAIN = join(REPO, "src", "main.ts");
+
+/** The environment every Ember subprocess in the tests gets: its own vault, one thread, no system file. */
+export function emberEnv(vault: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith("LLAMA_") && !k.startsWith("EMBER_")) env[k] = v;
+  return {
+    ...env,
+    VAULT_DIR: vault,
+    EMBER_SYSTEM_CONFIG: "/nonexistent",
+    LLAMA_CPP_THREADS: "1",
+    NO_COLOR: "",
+    ...extra,
+  };
+}
+
+export function tempVault(): string {
+  return mkdtempSync(join(tmpdir(), "ember-e2e-"));
+}
+
+/** Runs `bun src/main.ts ARGS` with `stdin` piped in; returns its output and exit code. */
+export async function runEmber(
+  args: string[],
+  options: { vault: string; stdin?: string | Uint8Array; env?: Record<string, string>; cwd?: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    cwd: options.cwd ?? options.vault,
+    env: emberEnv(options.vault, options.env),
+    stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
+}
