@@ -1,0 +1,179 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import { basename } from "node:path";
+import { LlamaLogLevel } from "node-llama-cpp";
+import type { Config } from "../config/schema.ts";
+import { discoverModels } from "../llm/discover.ts";
+import { loadLlama, type NativeRuntimeInfo, nativeRuntimeInfo } from "../llm/native.ts";
+import { EMBER_VERSION } from "../update/version.ts";
+import type { Agent, AgentOutcome } from "./types.ts";
+
+export interface ModelCheck {
+  /** The model Ember would load, if any. */
+  path?: string;
+  /** How many models were found in all the places searched. */
+  found: number;
+  /** Where Ember looked, in order. */
+  searched: string[];
+}
+
+export interface AddonInfo {
+  buildType: string;
+  llamaCpp: string;
+  gpu: string | false;
+  cpuMathCores: number;
+  /** Source checkout or compiled binary (with its unpacked runtime folder). */
+  runtime: NativeRuntimeInfo;
+}
+
+export interface ToolchainAgentOptions {
+  /** Default `tmux` on PATH. */
+  tmux?: string;
+  /** Where `./models` is looked for. Default: the working directory. */
+  cwd?: string;
+  /** Replaces /usr/share/ember/models and the other system folders (tests). */
+  systemModelFolders?: readonly string[];
+  loadAddon?: (config: Config) => Promise<AddonInfo>;
+}
+
+/** Whether a model is there to load, by the same rule the LLM bridge uses; reads folders only. */
+export function checkModel(
+  config: Config,
+  vaultDir: string,
+  cwd: string,
+  systemFolders?: readonly string[],
+): ModelCheck {
+  const discovery = discoverModels({ setting: config.llm.model, cwd, vaultDir, systemFolders });
+  return {
+    ...(discovery.chosen ? { path: discovery.chosen.path } : {}),
+    found: discovery.models.length,
+    searched: discovery.searched,
+  };
+}
+
+// One llama addon per process: loading it again would only cost memory and another second.
+let addon: Promise<AddonInfo> | undefined;
+
+/** Loads the llama addon the way the LLM bridge does (never builds or downloads) and says what it is. */
+export function loadLlamaAddon(config: Config): Promise<AddonInfo> {
+  if (addon) return addon;
+  addon = loadLlama({
+    // Only probing: no inference runs on this instance.
+    threads: 1,
+    runtimeDir: config.runtime.dir || undefined,
+    logLevel: LlamaLogLevel.error,
+  }).then(
+    (llama) => ({
+      buildType: llama.buildType,
+      llamaCpp: `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`,
+      gpu: llama.gpu,
+      cpuMathCores: llama.cpuMathCores,
+      runtime: nativeRuntimeInfo(),
+    }),
+    (error: unknown) => {
+      addon = undefined;
+      throw error;
+    },
+  );
+  return addon;
+}
+
+export async function tmuxVersion(tmux: string, signal?: AbortSignal): Promise<string> {
+  const proc = Bun.spawn([tmux, "-V"], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const kill = () => proc.kill();
+  signal?.addEventListener("abort", kill, { once: true });
+  try {
+    const [out, err, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    if (code !== 0) throw new Error(`${tmux} -V exited with code ${code}: ${err.trim()}`);
+    return out.trim().replace(/^tmux\s+/, "");
+  } finally {
+    signal?.removeEventListener("abort", kill);
+  }
+}
+
+/** $SHELL, else the account's shell from the password database; it must be an executable file. */
+export function loginShell(env: Record<string, string | undefined> = process.env): {
+  path: string;
+  from: string;
+  usable: boolean;
+} {
+  const fromEnv = env.SHELL;
+  const [path, from] = fromEnv ? [fromEnv, "$SHELL"] : [userInfo().shell ?? "", "/etc/passwd"];
+  return { path, from, usable: path !== "" && isExecutable(path) };
+}
+
+export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent {
+  const tmux = options.tmux ?? "tmux";
+  const cwd = options.cwd ?? process.cwd();
+  const loadAddon = options.loadAddon ?? loadLlamaAddon;
+  return {
+    name: "toolchain",
+    summary: "tmux, shell, runtime versions, model and llama addon",
+    triggers: ["boot", "demand"],
+    requiresReady: false,
+    async run(ctx): Promise<AgentOutcome> {
+      const problems: string[] = [];
+      const parts: string[] = [];
+
+      const [tmuxResult, addonResult] = await Promise.allSettled([
+        tmuxVersion(tmux, ctx.signal),
+        loadAddon(ctx.config),
+      ]);
+      const tmuxDetails =
+        tmuxResult.status === "fulfilled"
+          ? { found: true, version: tmuxResult.value }
+          : { found: false, error: messageOf(tmuxResult.reason) };
+      if (tmuxResult.status === "fulfilled") parts.push(`tmux ${tmuxResult.value}`);
+      else problems.push(`tmux not usable (${tmuxDetails.error})`);
+
+      const shell = loginShell();
+      if (shell.usable) parts.push(basename(shell.path));
+      else problems.push(`no login shell (${shell.from}: ${shell.path || "unset"})`);
+
+      parts.push(`bun ${Bun.version}`, `ember ${EMBER_VERSION}`);
+
+      const model = checkModel(ctx.config, ctx.vaultDir, cwd, options.systemModelFolders);
+      if (model.path) parts.push(`model ${basename(model.path)}`);
+      else if (ctx.config.llm.model) problems.push(`model ${ctx.config.llm.model} not found`);
+      else problems.push("no model found (put a .gguf in the vault's models/)");
+
+      const addonDetails =
+        addonResult.status === "fulfilled"
+          ? { loadable: true, ...addonResult.value }
+          : { loadable: false, error: messageOf(addonResult.reason) };
+      if (addonResult.status === "fulfilled") parts.push(`llama ${addonResult.value.buildType}`);
+      else problems.push(`llama addon not loadable (${addonDetails.error})`);
+
+      const details = {
+        tmux: tmuxDetails,
+        shell,
+        bun: Bun.version,
+        ember: EMBER_VERSION,
+        model,
+        addon: addonDetails,
+      };
+      if (problems.length > 0) return { status: "degraded", summary: problems.join("; "), details };
+      return { status: "ok", summary: parts.join(", "), details };
+    },
+  };
+}
+
+export const toolchainAgent: Agent = createToolchainAgent();
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? message;
+}

@@ -1,0 +1,127 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  checkModel,
+  createToolchainAgent,
+  loadLlamaAddon,
+  loginShell,
+  tmuxVersion,
+} from "../../src/agents/toolchain.ts";
+import { EMBER_VERSION } from "../../src/update/version.ts";
+import { tempDir, testConfig, testContext } from "./context.ts";
+
+const root = tempDir("ember-toolchain-");
+afterAll(root.cleanup);
+
+const cwd = join(root.dir, "cwd");
+const vault = join(root.dir, "vault");
+const withModel = join(root.dir, "vault-with-model");
+mkdirSync(cwd);
+mkdirSync(join(vault, "models"), { recursive: true });
+mkdirSync(join(withModel, "models"), { recursive: true });
+// An existence check only: the file does not have to be a real model.
+writeFileSync(join(withModel, "models", "tiny-q4.gguf"), "GGUF");
+
+describe("checkModel", () => {
+  test("nothing anywhere: no path, and the places searched are listed", () => {
+    const found = checkModel(testConfig(vault), vault, cwd, []);
+    expect(found).toEqual({ found: 0, searched: [join(cwd, "models"), join(vault, "models")] });
+  });
+
+  test("a .gguf in the vault's models/ is found", () => {
+    expect(checkModel(testConfig(withModel), withModel, cwd, [])).toMatchObject({
+      path: join(withModel, "models", "tiny-q4.gguf"),
+      found: 1,
+    });
+  });
+
+  test("llm.model (or LLAMA_CPP_MODEL) naming a file is that file", () => {
+    const file = join(root.dir, "elsewhere.gguf");
+    writeFileSync(file, "GGUF");
+    const config = testConfig(vault, (c) => {
+      c.llm.model = file;
+    });
+    expect(checkModel(config, vault, cwd, []).path).toBe(file);
+  });
+});
+
+test("tmuxVersion reads `tmux -V`, and a missing tmux rejects", async () => {
+  expect(await tmuxVersion("tmux")).toMatch(/^\d+\.\d+[a-z]?$/);
+  await expect(tmuxVersion(join(root.dir, "no-tmux"))).rejects.toThrow();
+});
+
+test("loginShell prefers $SHELL, then the password database, and checks it is executable", () => {
+  expect(loginShell({ SHELL: "/bin/sh" })).toEqual({ path: "/bin/sh", from: "$SHELL", usable: true });
+  expect(loginShell({ SHELL: join(root.dir, "nosh") })).toMatchObject({ usable: false });
+  expect(loginShell({})).toMatchObject({ from: "/etc/passwd", usable: true });
+});
+
+describe("toolchain agent", () => {
+  test("loads the real llama addon and reports its build", async () => {
+    const info = await loadLlamaAddon(testConfig(vault));
+    expect(info.buildType).toMatch(/^(prebuilt|localBuild)$/);
+    expect(info.llamaCpp).toContain("@");
+    expect(info.gpu).toBe(false);
+    expect(info.runtime.mode).toBe("source");
+  });
+
+  test("ok with tmux, a shell, a model and the addon; details carry versions", async () => {
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const outcome = await agent.run(testContext(withModel));
+    expect(outcome.status).toBe("ok");
+    expect(outcome.summary).toMatch(
+      new RegExp(
+        `^tmux \\S+, \\w+, bun ${Bun.version}, ember ${EMBER_VERSION}, model tiny-q4\\.gguf, llama \\w+$`,
+      ),
+    );
+    expect(outcome.details).toMatchObject({
+      tmux: { found: true },
+      shell: { usable: true },
+      bun: Bun.version,
+      ember: EMBER_VERSION,
+      model: { path: join(withModel, "models", "tiny-q4.gguf") },
+      addon: { loadable: true, gpu: false },
+    });
+  });
+
+  test("no model is degraded with the reason", async () => {
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const outcome = await agent.run(testContext(vault));
+    expect(outcome).toMatchObject({
+      status: "degraded",
+      summary: "no model found (put a .gguf in the vault's models/)",
+    });
+  });
+
+  test("a configured model that is not there is named", async () => {
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const config = testConfig(vault, (c) => {
+      c.llm.model = "qwen-0.5b";
+    });
+    const outcome = await agent.run(testContext(vault, { config }));
+    expect(outcome.summary).toBe("model qwen-0.5b not found");
+  });
+
+  test("a missing tmux is degraded, not failed", async () => {
+    const agent = createToolchainAgent({ tmux: join(root.dir, "no-tmux"), cwd, systemModelFolders: [] });
+    const outcome = await agent.run(testContext(withModel));
+    expect(outcome.status).toBe("degraded");
+    expect(outcome.summary).toStartWith("tmux not usable (");
+    expect(outcome.details.tmux).toMatchObject({ found: false });
+  });
+
+  test("an addon that cannot load is degraded with its error", async () => {
+    const agent = createToolchainAgent({
+      cwd,
+      systemModelFolders: [],
+      loadAddon: () => Promise.reject(new Error("libllama.so: cannot open shared object file")),
+    });
+    const outcome = await agent.run(testContext(withModel));
+    expect(outcome).toMatchObject({
+      status: "degraded",
+      summary: "llama addon not loadable (libllama.so: cannot open shared object file)",
+      details: { addon: { loadable: false, error: "libllama.so: cannot open shared object file" } },
+    });
+  });
+});
