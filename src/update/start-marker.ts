@@ -19,8 +19,12 @@ export interface StartCheckOptions {
   /** The executable of this process; the marker is only acted on when it is the installed binary. */
   runningPath?: string;
   runningVersion?: string;
-  /** After a rollback, run the restored binary with this process's arguments and exit with its code. Default true. */
+  /** After a rollback, run the restored binary with `args` and exit with its code. Default true. */
   relaunch?: boolean;
+  /** Default: this process's own arguments (a compiled binary's argv after the embedded script path). */
+  args?: string[];
+  /** Where the rollback is announced; default standard error. */
+  report?: (message: string) => void;
 }
 
 /**
@@ -38,11 +42,12 @@ export function checkStartMarker(options: StartCheckOptions = {}): StartCheck {
   if (!samePath(options.runningPath ?? process.execPath, installPath)) return { kind: "none" };
   try {
     const bootId = currentBootId();
+    if (marker.startedPid === process.pid) return { kind: "first-start", version };
     if (marker.startedPid === undefined) {
       writeStartMarker(layout.markerPath, { ...marker, startedPid: process.pid, bootId });
       return { kind: "first-start", version };
     }
-    if (marker.startedPid !== process.pid && marker.bootId === bootId && isAlive(marker.startedPid)) {
+    if (marker.bootId === bootId && isAlive(marker.startedPid)) {
       return { kind: "pending", version };
     }
     rollbackToPrevious(layout);
@@ -50,9 +55,9 @@ export function checkStartMarker(options: StartCheckOptions = {}): StartCheck {
     return { kind: "none" };
   }
   const message = `ember ${version} did not start cleanly last time; rolled back to ember ${marker.previousVersion} (${version} is kept as ${layout.previousPath})`;
-  process.stderr.write(`${message}\n`);
+  (options.report ?? ((line: string) => process.stderr.write(`${line}\n`)))(message);
   if (options.relaunch ?? true) {
-    const child = Bun.spawnSync([installPath, ...process.argv.slice(2)], {
+    const child = Bun.spawnSync([installPath, ...(options.args ?? process.argv.slice(2))], {
       stdio: ["inherit", "inherit", "inherit"],
     });
     process.exit(child.exitCode ?? 1);

@@ -260,7 +260,12 @@ describe("runUpgrade", () => {
     const { channelUrl } = publish(server, { version: "0.2.0", binary: fakeBinary("0.2.0"), key });
     const questions: string[] = [];
     const outcome = await runUpgrade(
-      options(channelUrl, { confirm: async (q) => (questions.push(q), false) }),
+      options(channelUrl, {
+        confirm: async (q) => {
+          questions.push(q);
+          return false;
+        },
+      }),
     );
     expect(outcome.kind).toBe("declined");
     expect(questions[0]).toMatch(/^Install ember 0.2.0 \(linux-/);
