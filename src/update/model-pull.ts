@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { loadChannel, resolveChannel, resolveEntryUrl } from "./channel.ts";
 import { downloadVerified } from "./download.ts";
@@ -65,6 +65,7 @@ export async function pullModel(options: ModelPullOptions): Promise<ModelPullRes
   }
   try {
     renameSync(partialPath, path);
+    rmSync(`${partialPath}.meta`, { force: true });
     fsyncDir(options.dir);
   } catch (error) {
     throw explainFsError(error, path);
