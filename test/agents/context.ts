@@ -15,7 +15,10 @@ export function tempDir(prefix = "ember-agents-"): { dir: string; cleanup: () =>
 
 /** The real defaults (config/system.yml through the real loader) with the vault at `vaultDir`. */
 export function testConfig(vaultDir: string, change?: (config: Config) => void): Config {
-  const loaded = loadConfig({ env: { VAULT_DIR: vaultDir, EMBER_SYSTEM_CONFIG: join(vaultDir, "no-system.yml") }, cwd: vaultDir });
+  const loaded = loadConfig({
+    env: { VAULT_DIR: vaultDir, EMBER_SYSTEM_CONFIG: join(vaultDir, "no-system.yml") },
+    cwd: vaultDir,
+  });
   change?.(loaded.config);
   return loaded.config;
 }
