@@ -163,7 +163,9 @@ export class LineEditor {
 
     const feed = (decoded: DecodeResult) => {
       this.#decoder = decoded.state;
-      const leftover = read.apply(decoded.events);
+      // In the middle of a bracketed paste the screen waits for its end: redrawing a long
+      // line per chunk would make pasting into the middle of a line quadratic.
+      const leftover = read.apply(decoded.events, !decoded.state.inPaste);
       if (leftover) this.#queued.push(...leftover);
       if (this.#decoder.pending.length > 0 && !read.done)
         escapeTimer = setTimeout(flushEscape, ESCAPE_WAIT_MS);
@@ -199,7 +201,9 @@ export class LineEditor {
     this.#active = read;
     try {
       const result = await read.race(this.#pendingLine);
-      if (result.kind !== "interrupt") this.#pendingLine = null;
+      // The terminal echoed ^C on the prompt's line; the caller's next words go below it.
+      if (result.kind === "interrupt") output.write("\n");
+      else this.#pendingLine = null;
       return result;
     } finally {
       this.#active = null;
@@ -299,7 +303,7 @@ class RawRead {
   }
 
   /** Apply events in order; returns those after the one that ended the read, if it ended. */
-  apply(events: KeyEvent[]): KeyEvent[] | undefined {
+  apply(events: KeyEvent[], render = true): KeyEvent[] | undefined {
     if (this.done) return events;
     return this.#guard(() => {
       for (let i = 0; i < events.length; i++) {
@@ -309,7 +313,7 @@ class RawRead {
           return events.slice(i + 1);
         }
       }
-      this.#render();
+      if (render) this.#render();
       return undefined;
     });
   }
