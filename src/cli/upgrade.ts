@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { defineCommand } from "citty";
-import { loadConfig } from "../config/load.ts";
+import { formatIssue, loadConfig } from "../config/load.ts";
 import { UpdateError } from "../update/errors.ts";
 import { installLayout, isCompiled, resolveInstallPath, rollbackToPrevious } from "../update/install.ts";
 import { progressOnTerminal } from "../update/progress.ts";
@@ -38,7 +38,7 @@ export default defineCommand({
         );
         return;
       }
-      const { update } = loadConfig().config;
+      const { update } = updateConfig();
       await runUpgrade({
         channel: args.channel ?? update.channel,
         publicKeys: update.publicKeys,
@@ -57,6 +57,15 @@ export default defineCommand({
     }
   },
 });
+
+/** The update settings; a broken update.* key is shown (its default is then in effect). */
+function updateConfig() {
+  const loaded = loadConfig();
+  for (const issue of loaded.issues.filter((i) => i.key.startsWith("update"))) {
+    process.stderr.write(`ember upgrade: ${formatIssue(issue)}\n`);
+  }
+  return loaded.config;
+}
 
 /** The running build's version when it is the installed binary; otherwise ask the installed one. */
 async function installedVersion(installPath: string): Promise<string> {

@@ -4,7 +4,7 @@ import { downloadVerified } from "./download.ts";
 import { explainFsError, fsyncFile } from "./durable-fs.ts";
 import { installLayout, removeStaleTemps, swapIn } from "./install.ts";
 import { trustedPublicKeys } from "./keys.ts";
-import type { ProgressSink } from "./progress.ts";
+import { formatBytes, type ProgressSink } from "./progress.ts";
 import { runSelfTest } from "./self-test.ts";
 import { runningTarget } from "./targets.ts";
 import { artifactFor, checkNewer } from "./verify.ts";
@@ -66,7 +66,7 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeOutcom
   const artifact = artifactFor(manifest, target);
   if (
     options.confirm &&
-    !(await options.confirm(`Install ember ${offered} (${target}, ${artifact.size} bytes)?`))
+    !(await options.confirm(`Install ember ${offered} (${target}, ${formatBytes(artifact.size)})?`))
   ) {
     return { kind: "declined", current, offered };
   }
