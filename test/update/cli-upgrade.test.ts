@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { fakeBinary, runInstalled } from "./fixtures/binaries.ts";
 import { publish, testKey } from "./fixtures/channel.ts";
-import { BUN, cliEnv } from "./fixtures/cli-env.ts";
+import { BUN, cliEnv, removeCliEnvs } from "./fixtures/cli-env.ts";
 import { type InstallDir, installDir } from "./fixtures/install-dir.ts";
 import { ChannelServer } from "./fixtures/server.ts";
 
@@ -19,6 +19,7 @@ afterEach(() => {
   server.stop();
   install.remove();
 });
+afterAll(removeCliEnvs);
 
 /** Runs `ember upgrade ARGS` in a subprocess (async: the channel server lives in this process). */
 async function upgrade(env: Record<string, string>, ...args: string[]) {

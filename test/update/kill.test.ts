@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installLayout, swapSteps } from "../../src/update/install.ts";
 import { runUpgrade } from "../../src/update/upgrade.ts";
 import { fakeBinary, runInstalled } from "./fixtures/binaries.ts";
 import { publish, testKey } from "./fixtures/channel.ts";
-import { BUN, cliEnv } from "./fixtures/cli-env.ts";
+import { BUN, cliEnv, removeCliEnvs } from "./fixtures/cli-env.ts";
 import { type InstallDir, installDir } from "./fixtures/install-dir.ts";
 import { ChannelServer } from "./fixtures/server.ts";
 
@@ -22,6 +22,7 @@ afterEach(() => {
   server.stop();
   install.remove();
 });
+afterAll(removeCliEnvs);
 
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
