@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { createAgentBoard } from "./agents/board.ts";
 import type { AgentName } from "./agents/names.ts";
 import type { AgentResult } from "./agents/types.ts";
+import { installPluginCommands } from "./commands/plugin-commands.ts";
 import { CommandRegistry } from "./commands/registry.ts";
 import { formatIssue, type LoadedConfig, loadConfig } from "./config/load.ts";
 import { createLogger, type EmberLogger } from "./log/logger.ts";
@@ -25,6 +26,8 @@ export interface App {
   readonly commands: CommandRegistry;
   agents: AgentBoard;
   history: InputHistory;
+  /** Commands that could not be registered (a plugin clashing with a built-in), for `/status`. */
+  commandProblems: string[];
   /** Re-reads every config layer (after `/config set`). */
   reloadConfig(): void;
 }
@@ -53,13 +56,19 @@ export function createApp(options: CreateAppOptions = {}): App {
     settings,
     logger: loggerFor(settings),
     commands: new CommandRegistry(),
-    agents: createAgentBoard(() => ({
-      config: app.settings.config,
-      configValid: app.settings.valid,
-      configIssues: app.settings.issues.map(formatIssue),
-      vaultDir: app.settings.vaultDir,
-      log: app.logger.log,
-    })),
+    agents: createAgentBoard(
+      () => ({
+        config: app.settings.config,
+        configValid: app.settings.valid,
+        configIssues: app.settings.issues.map(formatIssue),
+        vaultDir: app.settings.vaultDir,
+        log: app.logger.log,
+      }),
+      (ran) => {
+        if (ran.has("plugin")) app.commandProblems = installPluginCommands(app);
+      },
+    ),
+    commandProblems: [],
     history: new InputHistory(historyFile(settings.vaultDir), settings.config.repl.historySize),
     reloadConfig() {
       app.settings = loadConfig({ env, cwd });

@@ -7,10 +7,15 @@ import type { AgentResult } from "./types.ts";
  * Keeps the latest result of every agent. Options are read at each run so a config reload
  * (after `/config set`) applies to the next run.
  */
-export function createAgentBoard(options: () => Omit<AgentRunOptions, "previous">): AgentBoard {
+export function createAgentBoard(
+  options: () => Omit<AgentRunOptions, "previous">,
+  /** Called after every run with what ran (e.g. to install the commands the plugin agent found). */
+  onRan: (ran: ReadonlyMap<AgentName, AgentResult>) => void = () => {},
+): AgentBoard {
   const results = new Map<AgentName, AgentResult>();
   const remember = (ran: ReadonlyMap<AgentName, AgentResult>) => {
     for (const [name, result] of ran) results.set(name, result);
+    onRan(ran);
     return ran;
   };
   return {

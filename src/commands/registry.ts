@@ -43,13 +43,24 @@ export interface Completion {
 export class CommandRegistry {
   private readonly commands = new Map<string, SlashCommand>();
   private readonly aliases = new Map<string, string>();
+  private readonly fromPlugins = new Set<string>();
 
-  register(command: SlashCommand): void {
+  register(command: SlashCommand, origin: "builtin" | "plugin" = "builtin"): void {
     for (const key of [command.name, ...(command.aliases ?? [])]) {
       if (this.commands.has(key) || this.aliases.has(key)) throw new DuplicateCommandError(key);
     }
     this.commands.set(command.name, command);
     for (const alias of command.aliases ?? []) this.aliases.set(alias, command.name);
+    if (origin === "plugin") this.fromPlugins.add(command.name);
+  }
+
+  /** Forgets every plugin command, so a new plugin scan can register the current set. */
+  removePluginCommands(): void {
+    for (const name of this.fromPlugins) {
+      for (const alias of this.commands.get(name)?.aliases ?? []) this.aliases.delete(alias);
+      this.commands.delete(name);
+    }
+    this.fromPlugins.clear();
   }
 
   get(nameOrAlias: string): SlashCommand | undefined {

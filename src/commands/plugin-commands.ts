@@ -1,0 +1,41 @@
+import { type PluginCommand, pluginCommands } from "../agents/plugin.ts";
+import type { App } from "../app.ts";
+import type { SlashCommand } from "./types.ts";
+
+function asSlashCommand(command: PluginCommand): SlashCommand {
+  return {
+    name: command.name,
+    summary: `${command.summary} (plugin ${command.plugin})`,
+    usage: command.usage,
+    plannerAllowed: command.plannerAllowed,
+    // A plugin is operator code running with Ember's rights: never while the config is in doubt.
+    requiresReady: true,
+    async run(args, { app, out, source, signal }) {
+      const answer = await command.run(args, { source, vaultDir: app.settings.vaultDir, signal });
+      if (!answer.ok) throw new Error(answer.error ?? "failed");
+      if (answer.output) out.line(answer.output.replace(/\n$/, ""));
+    },
+  };
+}
+
+/**
+ * Registers the commands the plugin agent found, replacing those of an earlier run. A plugin
+ * command that clashes with a built-in one is left out and reported, never registered over it.
+ */
+export function installPluginCommands(app: App): string[] {
+  const result = app.agents.results.get("plugin");
+  app.commands.removePluginCommands();
+  const problems: string[] = [];
+  if (!result) return problems;
+  for (const command of pluginCommands(result)) {
+    if (app.commands.get(command.name)) {
+      problems.push(
+        `plugin ${command.plugin}: /${command.name} clashes with a built-in command and was left out`,
+      );
+      continue;
+    }
+    app.commands.register(asSlashCommand(command), "plugin");
+  }
+  for (const problem of problems) app.logger.log.warn(problem);
+  return problems;
+}
