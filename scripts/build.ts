@@ -2,6 +2,7 @@
  * Builds Ember's single-file executables, each carrying node-llama-cpp's prebuilt addon for its target.
  *
  *   bun scripts/build.ts [--target linux-x64|linux-arm64|linux-arm64-musl ...] [--outdir dist] [--entry src/main.ts]
+ *                        [--addon-dir TARGET=DIR ...]
  *
  * Default: all three targets. Writes dist/ember (linux-x64, this machine's), dist/ember-linux-arm64
  * and dist/ember-linux-arm64-musl, and prints each size. Cross targets fetch Bun's runtime for that
@@ -14,7 +15,11 @@
  *  2. `@node-llama-cpp/<platform>` becomes a stand-in whose `getBinsDir()` is the folder
  *     src/llm/native.ts unpacks the embedded addon into; every other platform package is empty;
  *  3. the fork-based binding test becomes "passed": the executable cannot run node-llama-cpp's test
- *     script (it would start Ember), and the unpacked files were just hash-checked.
+ *     script (it would start Ember), and the unpacked files were just hash-checked;
+ *  4. on musl targets only, its glibc sniff answers yes: Alpine has no libc.so.6 file, yet the addon
+ *     we embed is the one chosen to run there (gcompat, or a musl build given with --addon-dir).
+ * --addon-dir linux-arm64-musl=DIR embeds DIR (a node-llama-cpp bins folder with llama-addon.node,
+ * its .so files and _nlcBuildMetadata.json, e.g. built on Alpine) instead of the npm package's.
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -74,6 +79,8 @@ export interface BuildOptions {
   target: Target;
   entry: string;
   outdir: string;
+  /** A bins folder to embed instead of the target's npm package (a musl build of the addon). */
+  addonDir?: string;
 }
 
 export interface BuiltBinary {
@@ -83,11 +90,11 @@ export interface BuiltBinary {
   nativeHash: string;
 }
 
-export async function buildBinary({ target, entry, outdir }: BuildOptions): Promise<BuiltBinary> {
+export async function buildBinary({ target, entry, outdir, addonDir }: BuildOptions): Promise<BuiltBinary> {
   const spec = SPECS[target];
   const stage = mkdtempSync(join(tmpdir(), "ember-build-"));
   try {
-    const payload = stageNativeFiles(spec, stage);
+    const payload = stageNativeFiles(target, stage, addonDir);
     stagePackageFiles(stage);
     const outfile = join(outdir, spec.outName);
     mkdirSync(outdir, { recursive: true });
@@ -96,7 +103,7 @@ export async function buildBinary({ target, entry, outdir }: BuildOptions): Prom
       target: "bun",
       minify: { whitespace: true, syntax: true, identifiers: false },
       files: { [PAYLOAD_MODULE]: `export const NATIVE_PAYLOAD = ${JSON.stringify(payload)};\n` },
-      plugins: [nodeLlamaCppInBinary(spec)],
+      plugins: [nodeLlamaCppInBinary(spec, target.endsWith("-musl"))],
       compile: {
         target: spec.bunTarget,
         outfile,
@@ -116,11 +123,22 @@ export async function buildBinary({ target, entry, outdir }: BuildOptions): Prom
 }
 
 /** Copies the target's addon folder into the stage and describes it; refuses an addon of the wrong CPU. */
-function stageNativeFiles(spec: TargetSpec, stage: string): NativePayload {
-  const source = join(ROOT, "node_modules", "@node-llama-cpp", spec.addonPackage, "bins", spec.binsFolder);
+function stageNativeFiles(target: Target, stage: string, addonDir: string | undefined): NativePayload {
+  const spec = SPECS[target];
+  const source =
+    addonDir ?? join(ROOT, "node_modules", "@node-llama-cpp", spec.addonPackage, "bins", spec.binsFolder);
   const addon = join(source, "llama-addon.node");
   if (!exists(addon)) {
-    throw new BuildError(`${addon} is missing: install @node-llama-cpp/${spec.addonPackage} (bun install)`);
+    throw new BuildError(
+      addonDir
+        ? `${addon} is missing: --addon-dir must be a node-llama-cpp bins folder`
+        : `${addon} is missing: install @node-llama-cpp/${spec.addonPackage} (bun install)`,
+    );
+  }
+  if (!exists(join(source, "_nlcBuildMetadata.json"))) {
+    throw new BuildError(
+      `${source}/_nlcBuildMetadata.json is missing: node-llama-cpp will not load the addon without it`,
+    );
   }
   const addonCpu = elfTarget(addon);
   const wantCpu = spec.binsFolder;
@@ -133,6 +151,7 @@ function stageNativeFiles(spec: TargetSpec, stage: string): NativePayload {
   cpSync(source, binsDir, { recursive: true });
   const paths = readdirSync(binsDir).map((name) => `bins/${spec.binsFolder}/${name}`);
   return {
+    target,
     manifest: manifestFor(root, paths, EMBER_VERSION),
     embeddedDir: EMBEDDED_NATIVE,
     binsFolder: spec.binsFolder,
@@ -145,7 +164,7 @@ function stagePackageFiles(stage: string): void {
   }
 }
 
-function nodeLlamaCppInBinary(spec: TargetSpec): BunPlugin {
+function nodeLlamaCppInBinary(spec: TargetSpec, musl: boolean): BunPlugin {
   const nlcDist = join(NLC_DIR, "dist");
   return {
     name: "node-llama-cpp-in-binary",
@@ -163,6 +182,11 @@ function nodeLlamaCppInBinary(spec: TargetSpec): BunPlugin {
       build.onResolve({ filter: /[\\/]testBindingBinary\.js$/ }, ({ importer }) =>
         importer.startsWith(nlcDist) ? { path: "binding-test", namespace: "ember-native" } : undefined,
       );
+      if (musl) {
+        build.onResolve({ filter: /[\\/]detectGlibc\.js$/ }, ({ importer }) =>
+          importer.startsWith(nlcDist) ? { path: "glibc-sniff", namespace: "ember-native" } : undefined,
+        );
+      }
       build.onLoad({ filter: /.*/, namespace: "ember-native" }, ({ path }) => {
         const contents: Record<string, string> = {
           bins: [
@@ -172,6 +196,7 @@ function nodeLlamaCppInBinary(spec: TargetSpec): BunPlugin {
           ].join("\n"),
           absent: "export {};",
           "binding-test": "export async function testBindingBinary() { return true; }",
+          "glibc-sniff": "export async function detectGlibc() { return true; }",
         };
         const text = contents[path];
         if (text === undefined) throw new BuildError(`unknown ember-native module ${path}`);
@@ -207,8 +232,15 @@ async function main(): Promise<void> {
       target: { type: "string", multiple: true },
       outdir: { type: "string" },
       entry: { type: "string" },
+      "addon-dir": { type: "string", multiple: true },
     },
   });
+  const addonDirs = new Map<string, string>();
+  for (const pair of values["addon-dir"] ?? []) {
+    const [name = "", dir] = pair.split("=", 2);
+    if (!isTarget(name) || !dir) throw new BuildError(`--addon-dir wants TARGET=DIR, got ${pair}`);
+    addonDirs.set(name, resolve(dir));
+  }
   const requested = (values.target ?? [...TARGETS]).flatMap((value) => value.split(","));
   const targets = requested.map((name) => {
     if (!isTarget(name)) throw new BuildError(`unknown --target ${name} (one of ${TARGETS.join(", ")})`);
@@ -218,7 +250,7 @@ async function main(): Promise<void> {
   const entry = resolve(values.entry ?? join(ROOT, "src", "main.ts"));
   for (const target of targets) {
     const started = performance.now();
-    const built = await buildBinary({ target, entry, outdir });
+    const built = await buildBinary({ target, entry, outdir, addonDir: addonDirs.get(target) });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
       `${relative(process.cwd(), built.path) || built.path}\t${target}\t${formatBytes(built.bytes)}\t${built.bytes} bytes\t${seconds} s`,

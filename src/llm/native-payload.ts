@@ -1,3 +1,4 @@
+import type { Target } from "../update/targets.ts";
 import type { RuntimeManifest } from "./runtime-dir.ts";
 
 /**
@@ -7,6 +8,8 @@ import type { RuntimeManifest } from "./runtime-dir.ts";
  * text in the bundle with the real manifest for the target it builds.
  */
 export interface NativePayload {
+  /** The build target this executable was made for. */
+  target: Target;
   manifest: RuntimeManifest;
   /** The embedded folder, relative to the executable's virtual root (`import.meta.dir`). */
   embeddedDir: string;

@@ -20,7 +20,7 @@ export type NativeRuntimeInfo =
   | {
       mode: "compiled";
       emberVersion: string;
-      /** The binary's target folder name, e.g. `linux-arm64`. */
+      /** The build target of this executable, e.g. `linux-arm64-musl`. */
       target: string;
       /** The manifest's content hash (sha256 over file names, sizes and hashes). */
       hash: string;
@@ -29,6 +29,11 @@ export type NativeRuntimeInfo =
       outcome?: UnpackOutcome;
       unpackMs?: number;
     };
+
+/** The embedded addon was unpacked but node-llama-cpp could not load it on this system. */
+export class NativeAddonError extends Error {
+  override name = "NativeAddonError";
+}
 
 let prepared: { dir: string; outcome: UnpackOutcome; ms: number; runtimeDir: string } | undefined;
 
@@ -59,14 +64,28 @@ export function prepareNativeRuntime(options: { runtimeDir?: string } = {}): Nat
  */
 export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
   prepareNativeRuntime({ runtimeDir: options.runtimeDir });
-  return getLlama({
-    gpu: false,
-    build: "never",
-    skipDownload: true,
-    progressLogs: false,
-    maxThreads: options.threads ?? availableParallelism(),
-    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-  });
+  try {
+    return await getLlama({
+      gpu: false,
+      build: "never",
+      skipDownload: true,
+      progressLogs: false,
+      maxThreads: options.threads ?? availableParallelism(),
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    });
+  } catch (error) {
+    const payload = NATIVE_PAYLOAD;
+    if (!payload) throw error;
+    const where = join(embeddedBinsDir() ?? "", payload.binsFolder);
+    const reason = error instanceof Error ? error.message : String(error);
+    // The musl build carries the glibc addon (no musl prebuilt exists): Alpine needs gcompat for it.
+    const hint = payload.target.endsWith("-musl")
+      ? "; on Alpine run: apk add gcompat libstdc++ (docs/NATIVE.md)"
+      : "";
+    throw new NativeAddonError(`cannot load the llama addon from ${where}: ${reason}${hint}`, {
+      cause: error,
+    });
+  }
 }
 
 export function nativeRuntimeInfo(): NativeRuntimeInfo {
@@ -75,7 +94,7 @@ export function nativeRuntimeInfo(): NativeRuntimeInfo {
   return {
     mode: "compiled",
     emberVersion: payload.manifest.version,
-    target: payload.binsFolder,
+    target: payload.target,
     hash: payload.manifest.hash,
     ...(prepared ? { dir: prepared.dir, outcome: prepared.outcome, unpackMs: prepared.ms } : {}),
   };

@@ -151,7 +151,7 @@ describe("linux-arm64 binary under qemu-user", () => {
 
 describe("linux-arm64-musl binary", () => {
   test(
-    "is a musl executable carrying the arm64 addon, not the x64 one",
+    "is a musl executable carrying the arm64 addon, not the x64 one, without the glibc sniff",
     async () => {
       const binary = binaryFor("linux-arm64-musl");
       expect(elfTarget(binary)).toBe("linux-arm64-musl");
@@ -162,6 +162,13 @@ describe("linux-arm64-musl binary", () => {
         );
       expect(bytes.indexOf(addon("linux-arm64"))).toBeGreaterThan(0);
       expect(bytes.indexOf(addon("linux-x64"))).toBe(-1);
+      // node-llama-cpp's glibc sniff (a list of glibc loader names only it holds) is replaced on musl,
+      // where Alpine has no libc.so.6 file; the glibc builds keep it.
+      const sniff = Buffer.from("ld-linux-riscv64-lp64d.so.3");
+      expect(bytes.indexOf(sniff)).toBe(-1);
+      expect(
+        Buffer.from(await Bun.file(binaryFor("linux-x64")).arrayBuffer()).indexOf(sniff),
+      ).toBeGreaterThan(0);
     },
     { timeout: 240_000 },
   );
