@@ -4,9 +4,12 @@ import { configCommand } from "./config.ts";
 import { helpCommand } from "./help.ts";
 import { historyCommand } from "./history.ts";
 import { manCommand } from "./man.ts";
+import { modelCommand } from "./model.ts";
 import { quitCommand } from "./quit.ts";
+import { searchCommand } from "./search.ts";
 import { statusCommand } from "./status.ts";
 import type { SlashCommand } from "./types.ts";
+import { updateCommand } from "./update.ts";
 
 /** The slash commands every Ember has, before plugins add theirs. */
 export const BUILTIN_COMMANDS: readonly SlashCommand[] = [
@@ -16,6 +19,9 @@ export const BUILTIN_COMMANDS: readonly SlashCommand[] = [
   helpCommand,
   historyCommand,
   manCommand,
+  modelCommand,
   quitCommand,
+  searchCommand,
   statusCommand,
+  updateCommand,
 ];

@@ -5,8 +5,11 @@ import config from "../../docs/commands/config.md" with { type: "text" };
 import help from "../../docs/commands/help.md" with { type: "text" };
 import history from "../../docs/commands/history.md" with { type: "text" };
 import man from "../../docs/commands/man.md" with { type: "text" };
+import model from "../../docs/commands/model.md" with { type: "text" };
 import quit from "../../docs/commands/quit.md" with { type: "text" };
+import search from "../../docs/commands/search.md" with { type: "text" };
 import status from "../../docs/commands/status.md" with { type: "text" };
+import update from "../../docs/commands/update.md" with { type: "text" };
 
 export const MANUALS: Readonly<Record<string, string>> = {
   agents,
@@ -15,6 +18,9 @@ export const MANUALS: Readonly<Record<string, string>> = {
   help,
   history,
   man,
+  model,
   quit,
+  search,
   status,
+  update,
 };

@@ -1,7 +1,7 @@
-import pkg from "../../package.json";
+import { VERSION } from "../version.ts";
 
-/** The running build's version, fixed at build time from package.json. */
-export const EMBER_VERSION: string = pkg.version;
+/** The running build's version (one source: src/version.ts). */
+export const EMBER_VERSION: string = VERSION;
 
 // Semantic Versioning 2.0.0, without build metadata (it carries no precedence and would let two
 // different builds claim the same version).
