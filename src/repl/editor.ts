@@ -167,8 +167,9 @@ export class LineEditor {
       // line per chunk would make pasting into the middle of a line quadratic.
       const leftover = read.apply(decoded.events, !decoded.state.inPaste);
       if (leftover) this.#queued.push(...leftover);
-      if (this.#decoder.pending.length > 0 && !read.done)
-        escapeTimer = setTimeout(flushEscape, ESCAPE_WAIT_MS);
+      // A held-back tail inside a paste is part of its end marker: wait for it, however slow.
+      const { pending, inPaste } = this.#decoder;
+      if (pending.length > 0 && !inPaste && !read.done) escapeTimer = setTimeout(flushEscape, ESCAPE_WAIT_MS);
     };
 
     read.onCleanup(() => {
@@ -440,7 +441,7 @@ class RawRead {
   }
 
   #browse(next: LineState): EventOutcome {
-    if (next === this.#state) this.#write(BELL);
+    if (next === this.#state) this.#bell();
     this.#setState(next);
     return "continue";
   }
@@ -448,19 +449,19 @@ class RawRead {
   #complete(tabBefore: boolean): void {
     const { complete } = this.#opts;
     if (!complete) {
-      this.#write(BELL);
+      this.#bell();
       return;
     }
     const state = this.#state;
     const outcome = applyCompletion(state, complete(state.text, state.cursor));
     if (outcome.kind === "none") {
-      this.#write(BELL);
+      this.#bell();
       return;
     }
     this.#setState(outcome.state);
     if (outcome.kind === "completed" || outcome.extended) return;
     if (!tabBefore) {
-      this.#write(BELL);
+      this.#bell();
       return;
     }
     this.#render();
@@ -550,6 +551,12 @@ class RawRead {
     const end = this.#endCell;
     const move = this.#toCell(end);
     return end.col === 0 && end.row > 0 ? move : `${move}\r\n`;
+  }
+
+  /** Ring after drawing what came before, so the terminal shows events in order. */
+  #bell(): void {
+    this.#render();
+    this.#write(BELL);
   }
 
   #write(text: string): void {

@@ -299,6 +299,23 @@ describe("long lines", () => {
   });
 });
 
+describe("with jobs in between", () => {
+  test("Ctrl-C during a job aborts the job, and the next prompt edits as before", async () => {
+    const demo = await startDemo();
+    await demo.sendText("/job");
+    await demo.sendKeys("Enter");
+    await demo.waitFor(/^job running$/m);
+    await demo.sendKeys("C-c");
+    await demo.waitFor(/^job aborted: InterruptedError$/m);
+    await demo.waitFor(/^demo>$/m);
+    await demo.sendText("/sta");
+    await demo.sendKeys("Tab", "Enter");
+    await demo.waitFor('read: "/status "');
+    await demo.sendKeys("C-c");
+    await demo.waitFor(/^interrupt$/m);
+  });
+});
+
 describe("failures", () => {
   test("an exception during a read rejects it with the terminal back in cooked mode", async () => {
     const demo = await startDemo();
