@@ -1,5 +1,6 @@
 import type { App } from "../app.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
+import { watchInstalledBinary } from "../update/installed-watch.ts";
 import { renderBanner } from "./banner.ts";
 import { LineEditor } from "./editor.ts";
 import { PipedLineReader } from "./piped-input.ts";
@@ -53,8 +54,16 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     onClearScreen: () => renderBanner(app, style),
   });
   let interrupts = 0;
+  // One stat per prompt: tells the operator once when an upgrade replaced the binary under us.
+  const upgraded = watchInstalledBinary();
+  let upgradeNoticed = false;
   try {
     for (;;) {
+      const notice = upgradeNoticed ? undefined : upgraded();
+      if (notice) {
+        out.line(style.cyan(notice));
+        upgradeNoticed = true;
+      }
       const result = await editor.read(app.settings.config.repl.prompt);
       if (result.kind === "eof") break;
       if (result.kind === "interrupt") {
