@@ -1,0 +1,37 @@
+import { defineCommand } from "citty";
+import { loadConfig } from "../config/load.ts";
+import { listModels, modelTableRows } from "../llm/model-list.ts";
+import { formatTable } from "../terminal/table.ts";
+
+export default defineCommand({
+  meta: {
+    name: "model",
+    description: "list the models Ember can use (the one it would load marked *); `pull` downloads one",
+  },
+  args: { json: { type: "boolean", default: false, description: "print the list as JSON" } },
+  subCommands: {
+    pull: () => import("./model-pull.ts").then((m) => m.default),
+  },
+  async run({ args, rawArgs }) {
+    // citty runs this after a subcommand too; listing after `ember model pull` is not wanted.
+    if (rawArgs[0] === "pull") return;
+    const settings = loadConfig();
+    const { models, searched } = await listModels({
+      setting: settings.config.llm.model,
+      cwd: process.cwd(),
+      vaultDir: settings.vaultDir,
+    });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ searched, models }, null, 2)}\n`);
+      return;
+    }
+    if (models.length === 0) {
+      console.log(`no models found; looked in ${searched.join(", ")}`);
+      console.log("put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run `ember model pull NAME`");
+      process.exitCode = 1;
+      return;
+    }
+    for (const line of formatTable(modelTableRows(models))) console.log(line);
+    for (const model of models) if (model.problem) console.log(model.problem);
+  },
+});

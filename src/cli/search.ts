@@ -1,0 +1,41 @@
+import { defineCommand } from "citty";
+import { highlightFor, renderSearchHits, searchVault } from "../commands/search.ts";
+import { loadConfig } from "../config/load.ts";
+import { colorWanted, createStyle } from "../terminal/style.ts";
+import { DEFAULT_SEARCH_LIMIT, updateIndex } from "../vault/index.ts";
+
+export default defineCommand({
+  meta: {
+    name: "search",
+    description: "search the vault (updating the index first) and print the best excerpts",
+  },
+  args: {
+    query: { type: "positional", required: true, description: "words to look for" },
+    json: { type: "boolean", default: false, description: "print the hits as JSON" },
+    limit: { type: "string", description: `how many hits (default ${DEFAULT_SEARCH_LIMIT})` },
+  },
+  async run({ args }) {
+    const query = args._.join(" ").trim() || String(args.query);
+    const limit = args.limit === undefined ? DEFAULT_SEARCH_LIMIT : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      process.stderr.write(`ember search: --limit ${args.limit}: expected a whole number of hits\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const { vaultDir } = loadConfig();
+    try {
+      await updateIndex(vaultDir);
+      const style = createStyle(colorWanted(process.stdout));
+      const hits = searchVault(vaultDir, query, limit, args.json ? ["", ""] : highlightFor(style));
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify({ query, hits }, null, 2)}\n`);
+        return;
+      }
+      if (hits.length === 0) console.log(`nothing in ${vaultDir} matches "${query}"`);
+      for (const line of renderSearchHits(hits, style)) console.log(line);
+    } catch (error) {
+      process.stderr.write(`ember search: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  },
+});

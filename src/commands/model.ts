@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import { expandPath } from "../config/paths.ts";
+import { discoverModels } from "../llm/discover.ts";
+import { LlmError } from "../llm/errors.ts";
+import { listModels, modelTableRows } from "../llm/model-list.ts";
+import { modelLoaderFor } from "../llm/model-loader.ts";
+import { formatTable } from "../terminal/table.ts";
+import type { SlashCommand } from "./types.ts";
+import { UsageError } from "./types.ts";
+
+export const modelCommand: SlashCommand = {
+  name: "model",
+  summary: "list the models Ember can use (the active one marked), or switch with /model use",
+  usage: "/model [use NAME|PATH]",
+  plannerAllowed: false,
+  requiresReady: false,
+  complete(args, _partial, app) {
+    if (args.length === 0) return ["use"];
+    if (args.length === 1 && args[0] === "use") {
+      const { llm } = app.settings.config;
+      return listNames(app.cwd, app.settings.vaultDir, llm.model);
+    }
+    return [];
+  },
+  async run(args, { app, out, style }) {
+    const loader = modelLoaderFor(app);
+    const discover = {
+      setting: loader.override ?? app.settings.config.llm.model,
+      cwd: app.cwd,
+      vaultDir: app.settings.vaultDir,
+    };
+    if (args.length === 0) {
+      const state = loader.state;
+      const active = state.kind === "ready" ? state.bridge.info.path : undefined;
+      const { models, searched } = await listModels(discover, active);
+      if (models.length === 0) {
+        out.line(style.yellow(`no models found; looked in ${searched.join(", ")}`));
+        out.line("put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run `ember model pull NAME`");
+        return;
+      }
+      for (const line of formatTable(modelTableRows(models))) out.line(line);
+      for (const model of models) if (model.problem) out.line(style.red(model.problem));
+      const status =
+        state.kind === "ready"
+          ? `* loaded, ${state.bridge.threads} threads, context ${state.bridge.contextSize}`
+          : state.kind === "loading"
+            ? "* loading…"
+            : state.kind === "failed"
+              ? `* not loaded: ${state.error.message}`
+              : "* loads on the first question";
+      out.line(style.dim(status));
+      return;
+    }
+    if (args[0] !== "use" || args.length !== 2)
+      throw new UsageError("expected /model or /model use NAME|PATH");
+    const wanted = args[1]!;
+    const asPath = expandPath(wanted, app.cwd);
+    const target = existsSync(asPath) ? asPath : wanted;
+    try {
+      const bridge = await loader.use(target);
+      out.line(style.green(`using ${bridge.info.name} (${bridge.info.path})`));
+      out.line(style.dim("for this session; /config set llm.model VALUE makes it the default"));
+    } catch (error) {
+      if (!(error instanceof LlmError)) throw error;
+      out.line(style.red(error.message));
+    }
+  },
+};
+
+/** Completion reads folder listings only, never model headers, so it stays instant. */
+function listNames(cwd: string, vaultDir: string, setting: string): string[] {
+  return discoverModels({ setting, cwd, vaultDir }).models.map((m) => m.name);
+}

@@ -1,0 +1,352 @@
+import {
+  type ChatHistoryItem,
+  type ChatWrapper,
+  InsufficientMemoryError,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  type LlamaModel,
+  LlamaText,
+  resolveChatWrapper,
+  type Token,
+  type TokenBias,
+} from "node-llama-cpp";
+import { ContextOverflowError, LlamaRuntimeError, ModelFileError, ModelMemoryError } from "./errors.ts";
+import { type ModelInfo, readModelInfo } from "./model-info.ts";
+import { loadLlama } from "./native.ts";
+
+/**
+ * Ember's one model, one context and one sequence, driven token by token.
+ *
+ * Every evaluation first keeps the longest common token prefix between what the sequence already
+ * holds and the new prompt, erases only the rest, and evaluates only the new tokens; so a prompt
+ * that shares its beginning with the previous one costs only its new part. The counts returned are
+ * exactly the tokens handed to llama.cpp, which is how the "never twice" claim is checked.
+ */
+
+/** Prompt tokens are evaluated in slices this long so an abort takes effect between slices. */
+const PREFILL_SLICE = 64;
+
+export interface BridgeOptions {
+  modelPath: string;
+  threads: number;
+  contextSize: number;
+  /** config `runtime.dir`, for the compiled binary's unpacked addon. */
+  runtimeDir?: string;
+  /** An already loaded llama (tests share one per process). */
+  llama?: Llama;
+}
+
+/** How a prompt met the sequence: tokens found already evaluated, and tokens evaluated now. */
+export interface EvaluationCount {
+  promptTokens: number;
+  reusedTokens: number;
+  evaluatedTokens: number;
+}
+
+export interface GenerateOptions {
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed?: number;
+  grammar?: LlamaGrammar;
+  tokenBias?: TokenBias;
+  signal?: AbortSignal;
+  /** Each piece of text as it is generated (never a split UTF-8 character). */
+  onText?: (text: string) => void;
+  /** Stop as soon as the text so far is complete (a grammar's whole JSON object). */
+  isComplete?: (text: string) => boolean;
+}
+
+export type StopReason = "eog" | "stopTrigger" | "complete" | "maxTokens" | "aborted";
+
+export interface Generation extends EvaluationCount {
+  text: string;
+  /** The tokens that make up `text`, as generated (stop-trigger tokens left out). */
+  tokens: Token[];
+  generatedTokens: number;
+  stopReason: StopReason;
+}
+
+/** Length of the common prefix of two token lists. */
+export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+async function getLlamaFor(options: BridgeOptions): Promise<Llama> {
+  if (options.llama) return options.llama;
+  try {
+    return await loadLlama({
+      threads: options.threads,
+      logLevel: LlamaLogLevel.error,
+      ...(options.runtimeDir ? { runtimeDir: options.runtimeDir } : {}),
+    });
+  } catch (error) {
+    throw new LlamaRuntimeError((error as Error).message.split("\n")[0] ?? String(error), { cause: error });
+  }
+}
+
+export class LlamaBridge {
+  readonly info: ModelInfo;
+  readonly model: LlamaModel;
+  readonly context: LlamaContext;
+  readonly sequence: LlamaContextSequence;
+  readonly chatWrapper: ChatWrapper;
+  readonly threads: number;
+  #stopTriggers: { tokens: Token[]; text: string }[] = [];
+
+  private constructor(info: ModelInfo, model: LlamaModel, context: LlamaContext, threads: number) {
+    this.info = info;
+    this.model = model;
+    this.context = context;
+    this.threads = threads;
+    // No context shift: a shift would silently drop the start of the prompt; overflow is checked instead.
+    this.sequence = context.getSequence({ contextShift: { size: 0 } });
+    this.chatWrapper = resolveChatWrapper(model);
+  }
+
+  /**
+   * Loads the model (memory-mapped) and creates its context. Failures become ModelFileError,
+   * ModelMemoryError or LlamaRuntimeError with a one-line message.
+   */
+  static async open(options: BridgeOptions): Promise<LlamaBridge> {
+    const info = await readModelInfo(options.modelPath);
+    const llama = await getLlamaFor(options);
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: options.modelPath, useMmap: true });
+    } catch (error) {
+      if (error instanceof InsufficientMemoryError)
+        throw new ModelMemoryError(options.modelPath, error.message, { cause: error });
+      throw new ModelFileError(options.modelPath, `llama.cpp cannot load it (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    try {
+      const context = await model.createContext({
+        contextSize: options.contextSize,
+        threads: options.threads,
+        sequences: 1,
+      });
+      return new LlamaBridge(info, model, context, options.threads);
+    } catch (error) {
+      await model.dispose();
+      const detail = (error as Error).message;
+      if (error instanceof InsufficientMemoryError || /memory|alloc/i.test(detail))
+        throw new ModelMemoryError(options.modelPath, `context of ${options.contextSize} tokens: ${detail}`, {
+          cause: error,
+        });
+      throw new LlamaRuntimeError(`cannot create a context: ${detail}`, { cause: error });
+    }
+  }
+
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  /** The tokens the sequence holds evaluated right now. */
+  get contextTokens(): Token[] {
+    return this.sequence.contextTokens;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
+  /**
+   * The model's own chat template applied to `messages`, ending with an opened model turn,
+   * as tokens. Message text is tokenized as plain text, so it cannot smuggle in special tokens.
+   */
+  renderChat(messages: readonly ChatHistoryItem[]): Token[] {
+    const state = this.chatWrapper.generateContextState({
+      chatHistory: [...messages, { type: "model", response: [] }],
+    });
+    this.#stopTriggers = state.stopGenerationTriggers.map((trigger) => ({
+      tokens: trigger.tokenize(this.model.tokenizer, "trimLeadingSpace"),
+      text: trigger.values.every((v) => typeof v === "string") ? trigger.values.join("") : "",
+    }));
+    return state.contextText.tokenize(this.model.tokenizer);
+  }
+
+  /**
+   * Like `renderChat`, but the model response at `responseIndex` keeps the exact tokens the model
+   * generated for it, instead of a re-tokenization of its text that may split differently: so a
+   * continued conversation reuses the generated tokens already in the sequence.
+   */
+  renderContinuation(
+    messages: readonly ChatHistoryItem[],
+    responseIndex: number,
+    generated: readonly Token[],
+  ): Token[] {
+    const marker = "\uE000ember-response\uE000";
+    const marked = messages.map((m, i) =>
+      i === responseIndex ? { type: "model" as const, response: [marker] } : m,
+    );
+    const state = this.chatWrapper.generateContextState({
+      chatHistory: [...marked, { type: "model", response: [] }],
+    });
+    const values = state.contextText.values;
+    const at = values.findIndex((v) => typeof v === "string" && v.includes(marker));
+    if (at < 0) return this.renderChat(messages);
+    const [head, tail] = (values[at] as string).split(marker) as [string, string];
+    const before = LlamaText([...values.slice(0, at), head]).tokenize(this.model.tokenizer);
+    const after = LlamaText([tail, ...values.slice(at + 1)]).tokenize(
+      this.model.tokenizer,
+      "trimLeadingSpace",
+    );
+    return [...before, ...generated, ...after];
+  }
+
+  /**
+   * Makes the sequence hold exactly `tokens` (up to `keep` short of the end, so a generation has a
+   * last token to evaluate): keeps the common prefix, erases the rest, evaluates the new tokens.
+   */
+  async evaluate(tokens: readonly Token[], signal?: AbortSignal, holdBack = 0): Promise<EvaluationCount> {
+    const target = tokens.slice(0, tokens.length - holdBack);
+    let reused = Math.min(commonPrefixLength(this.sequence.contextTokens, target), target.length);
+    let evaluated = 0;
+    if (reused < this.sequence.nextTokenIndex) {
+      const before = this.sequence.tokenMeter.usedInputTokens;
+      await this.sequence.eraseContextTokenRanges([{ start: reused, end: this.sequence.nextTokenIndex }]);
+      // A cache that cannot drop its tail (SWA models) re-evaluates what it keeps: count that too.
+      const redone = this.sequence.tokenMeter.usedInputTokens - before;
+      evaluated += redone;
+      reused = Math.max(0, reused - redone);
+    }
+    const fresh = target.slice(this.sequence.nextTokenIndex);
+    for (let i = 0; i < fresh.length; i += PREFILL_SLICE) {
+      signal?.throwIfAborted();
+      await this.sequence.evaluateWithoutGeneratingNewTokens(fresh.slice(i, i + PREFILL_SLICE));
+    }
+    evaluated += fresh.length;
+    return { promptTokens: target.length, reusedTokens: reused, evaluatedTokens: evaluated };
+  }
+
+  /**
+   * Generates a reply to `prompt` (rendered by `renderChat`), reusing whatever prefix the sequence
+   * already holds. The caller's abort signal stops generation after the current token; the partial
+   * text is returned with stopReason "aborted" (an abort during the prompt throws the signal's reason).
+   */
+  async generate(prompt: readonly Token[], options: GenerateOptions): Promise<Generation> {
+    if (prompt.length === 0) throw new RangeError("cannot generate from an empty prompt");
+    const needed = prompt.length + options.maxTokens;
+    if (needed > this.contextSize) throw new ContextOverflowError(needed, this.contextSize);
+    const { signal } = options;
+    const prefill = await this.evaluate(prompt, signal, 1);
+    signal?.throwIfAborted();
+    const counts: EvaluationCount = {
+      promptTokens: prompt.length,
+      reusedTokens: prefill.reusedTokens,
+      evaluatedTokens: prefill.evaluatedTokens + 1,
+    };
+
+    const grammarEvaluationState = options.grammar
+      ? new LlamaGrammarEvaluationState({ model: this.model, grammar: options.grammar })
+      : undefined;
+    const generated: Token[] = [];
+    let text = "";
+    let shown = 0;
+    let stopReason: StopReason = "eog";
+    const iterator = this.sequence.evaluate([prompt[prompt.length - 1]!], {
+      temperature: options.temperature,
+      topP: options.topP,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(grammarEvaluationState ? { grammarEvaluationState } : {}),
+      ...(options.tokenBias ? { tokenBias: options.tokenBias } : {}),
+    });
+    try {
+      for await (const token of iterator) {
+        if (signal?.aborted) {
+          stopReason = "aborted";
+          break;
+        }
+        generated.push(token);
+        text = this.model.detokenize(generated);
+        const trigger = this.#triggered(generated, text);
+        if (trigger !== undefined) {
+          text = trigger;
+          while (generated.length > 0 && this.model.detokenize(generated).length > text.length)
+            generated.pop();
+          stopReason = "stopTrigger";
+          break;
+        }
+        // A character split across tokens shows up once it is whole.
+        if (!text.endsWith("\uFFFD") && text.length > shown) {
+          options.onText?.(text.slice(shown));
+          shown = text.length;
+        }
+        if (options.isComplete?.(text)) {
+          stopReason = "complete";
+          break;
+        }
+        if (generated.length >= options.maxTokens) {
+          stopReason = "maxTokens";
+          break;
+        }
+      }
+    } finally {
+      await iterator.return();
+    }
+    if (text.length > shown) options.onText?.(text.slice(shown).replace(/\uFFFD+$/, ""));
+    return {
+      ...counts,
+      text: text.replace(/\uFFFD+$/, ""),
+      tokens: generated,
+      generatedTokens: generated.length,
+      stopReason,
+    };
+  }
+
+  /** The text before a stop trigger the chat template defines, if the generation just produced one. */
+  #triggered(generated: readonly Token[], text: string): string | undefined {
+    for (const trigger of this.#stopTriggers) {
+      if (trigger.text !== "") {
+        const at = text.indexOf(trigger.text);
+        if (at >= 0) return text.slice(0, at);
+      }
+      const n = trigger.tokens.length;
+      if (
+        n > 0 &&
+        n <= generated.length &&
+        trigger.tokens.every((t, i) => generated[generated.length - n + i] === t)
+      )
+        return this.model.detokenize(generated.slice(0, generated.length - n));
+    }
+    return undefined;
+  }
+
+  /** Saves what the sequence holds (tokens and KV cache) to `path`. */
+  async saveState(path: string): Promise<number> {
+    const { fileSize } = await this.sequence.saveStateToFile(path);
+    return fileSize;
+  }
+
+  /**
+   * Loads a state saved by `saveState` and keeps it only if it holds exactly `expected`; otherwise
+   * the sequence is cleared. The caller guarantees the file came from this very model file.
+   */
+  async loadState(path: string, expected: readonly Token[]): Promise<boolean> {
+    try {
+      await this.sequence.loadStateFromFile(path, { acceptRisk: true });
+    } catch {
+      await this.sequence.clearHistory();
+      return false;
+    }
+    const tokens = this.sequence.contextTokens;
+    if (tokens.length === expected.length && commonPrefixLength(tokens, expected) === expected.length)
+      return true;
+    await this.sequence.clearHistory();
+    return false;
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What can go wrong between Ember and the model, as classes callers match on. Every message is
+ * one line an operator can act on: what happened, where, and what to do about it.
+ */
+
+/** The model layer's own failures; anything else reaching the operator is a bug. */
+export class LlmError extends Error {
+  override name = "LlmError";
+}
+
+/** No `.gguf` was found; says every place that was searched. */
+export class ModelNotFoundError extends LlmError {
+  override name = "ModelNotFoundError";
+  constructor(
+    readonly searched: readonly string[],
+    readonly wanted?: string,
+  ) {
+    const what = wanted ? `no model matches "${wanted}"` : "no model found";
+    super(
+      `${what}; looked in ${searched.join(", ")} — put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run \`ember model pull NAME\``,
+    );
+  }
+}
+
+/** The file is not a usable GGUF: unreadable, not GGUF at all, or cut short. */
+export class ModelFileError extends LlmError {
+  override name = "ModelFileError";
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`model ${path}: ${reason}`, options);
+  }
+}
+
+/** The llama.cpp addon cannot be loaded on this machine (missing, or the CPU lacks what it needs). */
+export class LlamaRuntimeError extends LlmError {
+  override name = "LlamaRuntimeError";
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(`the llama.cpp runtime cannot start: ${detail}`, options);
+  }
+}
+
+/** The model or its context does not fit in memory. */
+export class ModelMemoryError extends LlmError {
+  override name = "ModelMemoryError";
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `not enough memory for ${path} (${detail}); use a smaller model or lower llm.contextSize (LLAMA_CPP_CONTEXT)`,
+      options,
+    );
+  }
+}
+
+/** A turn ran past `llm.timeoutSeconds`. */
+export class LlmTimeoutError extends LlmError {
+  override name = "LlmTimeoutError";
+  constructor(readonly seconds: number) {
+    super(
+      `the model did not finish within ${seconds} s (llm.timeoutSeconds, LLAMA_CPP_TIMEOUT); the turn was stopped`,
+    );
+  }
+}
+
+/** The prompt and the longest possible reply do not fit in the context window. */
+export class ContextOverflowError extends LlmError {
+  override name = "ContextOverflowError";
+  constructor(
+    readonly needed: number,
+    readonly contextSize: number,
+  ) {
+    super(
+      `the prompt needs ${needed} tokens but the context holds ${contextSize}; raise llm.contextSize (LLAMA_CPP_CONTEXT) or lower llm.groundingTokens / llm.historyTokens`,
+    );
+  }
+}
+
+/** A prompt template is malformed; names the file and line. */
+export class PromptTemplateError extends LlmError {
+  override name = "PromptTemplateError";
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
+    super(`${file}:${line}: ${detail}`);
+  }
+}

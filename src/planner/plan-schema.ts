@@ -1,0 +1,160 @@
+import type { GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
+import { TokenBias } from "node-llama-cpp";
+import * as v from "valibot";
+
+/**
+ * The plan the model must produce: `{"response": string, "commands": [{"name", "args"}]}`, with
+ * names limited to the planner-allowed commands. Generation is constrained by a grammar built from
+ * this schema, so a plan that does not parse cannot be produced; it is parsed with valibot all the same.
+ *
+ * Every count and string length is bounded, and plan tokens are limited to printable ASCII without
+ * backslashes or line breaks (so each token adds at least one character and no escape sequence can
+ * stretch a string): the longest plan the grammar admits has a known length in characters, and
+ * generation gets that many tokens, so the grammar always completes before the cap.
+ */
+
+export const PLAN_LIMITS = {
+  /** Characters of the plan's "response" (the whole answer when no command runs). */
+  responseChars: 320,
+  argsPerCommand: 3,
+  argChars: 48,
+} as const;
+
+export interface PlannedCommand {
+  name: string;
+  args: string[];
+}
+
+export interface Plan {
+  response: string;
+  commands: PlannedCommand[];
+}
+
+export class PlanParseError extends Error {
+  override name = "PlanParseError";
+}
+
+export function planJsonSchema(commandNames: readonly string[], maxCommands: number): GbnfJsonSchema {
+  const command =
+    commandNames.length > 0
+      ? {
+          type: "object",
+          properties: {
+            name: { enum: [...commandNames] },
+            args: {
+              type: "array",
+              maxItems: PLAN_LIMITS.argsPerCommand,
+              items: { type: "string", maxLength: PLAN_LIMITS.argChars },
+            },
+          },
+        }
+      : { type: "string", maxLength: 0 };
+  return {
+    type: "object",
+    properties: {
+      response: { type: "string", maxLength: PLAN_LIMITS.responseChars },
+      commands: {
+        type: "array",
+        maxItems: commandNames.length > 0 ? maxCommands : 0,
+        items: command,
+      },
+    },
+  } as GbnfJsonSchema;
+}
+
+/**
+ * The most tokens a plan can take: the characters of the longest plan the schema admits, plus one
+ * optional space at every place the grammar allows whitespace (two per structural character is generous).
+ */
+export function planTokenBound(commandNames: readonly string[], maxCommands: number): number {
+  const longestName = commandNames.reduce((a, b) => (b.length > a.length ? b : a), "");
+  const longest: Plan = {
+    response: "x".repeat(PLAN_LIMITS.responseChars),
+    commands:
+      commandNames.length === 0
+        ? []
+        : Array.from({ length: maxCommands }, () => ({
+            name: longestName,
+            args: Array.from({ length: PLAN_LIMITS.argsPerCommand }, () => "x".repeat(PLAN_LIMITS.argChars)),
+          })),
+  };
+  const compact = JSON.stringify(longest);
+  const structural = compact.replace(/"(?:[^"\\]|\\.)*"/g, "").length;
+  return compact.length + 2 * structural + 2;
+}
+
+export function createPlanGrammar(
+  llama: Llama,
+  commandNames: readonly string[],
+  maxCommands: number,
+): Promise<LlamaGrammar> {
+  // The schema is built at run time, so its literal type cannot be inferred; its shape is fixed above.
+  const schema = planJsonSchema(commandNames, maxCommands) as Parameters<
+    Llama["createGrammarForJsonSchema"]
+  >[0];
+  return llama.createGrammarForJsonSchema(schema);
+}
+
+const biasByModel = new WeakMap<LlamaModel, TokenBias>();
+
+/** Bans every token that is not plain printable ASCII (or that holds a backslash) from plans. */
+export function planTokenBias(model: LlamaModel): TokenBias {
+  let bias = biasByModel.get(model);
+  if (bias) return bias;
+  bias = new TokenBias(model.tokenizer);
+  const vocabulary = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length ?? 0;
+  for (let id = 0; id < vocabulary; id++) {
+    const token = id as Token;
+    if (model.isEogToken(token)) continue;
+    const text = model.detokenize([token]);
+    if (text === "" || !/^[\x20-\x7e]+$/.test(text) || text.includes("\\")) bias.set(token, "never");
+  }
+  biasByModel.set(model, bias);
+  return bias;
+}
+
+/** True once `text` is a whole JSON value: the moment a grammar-bound plan is finished. */
+export function isCompleteJson(text: string): boolean {
+  const trimmed = text.trim();
+  if (!trimmed.endsWith("}")) return false;
+  try {
+    JSON.parse(trimmed);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function planSchema(commandNames: readonly string[], maxCommands: number) {
+  return v.object({
+    response: v.string(),
+    commands: v.pipe(
+      v.array(
+        v.object({
+          name: v.picklist(commandNames.length > 0 ? [...commandNames] : [""]),
+          args: v.array(v.string()),
+        }),
+      ),
+      v.maxLength(commandNames.length > 0 ? maxCommands : 0),
+    ),
+  });
+}
+
+/** Parses a generated plan; PlanParseError says what is wrong. */
+export function parsePlan(text: string, commandNames: readonly string[], maxCommands: number): Plan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PlanParseError(`the plan is not JSON: ${(error as Error).message}`);
+  }
+  const result = v.safeParse(planSchema(commandNames, maxCommands), data);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const path = issue?.path?.map((p) => String(p.key)).join(".") ?? "";
+    throw new PlanParseError(
+      `the plan does not fit its schema${path ? ` at ${path}` : ""}: ${issue?.message}`,
+    );
+  }
+  return result.output;
+}
