@@ -15,7 +15,7 @@ endif
 # A checkout keeps its vault beside the code unless VAULT_DIR says otherwise.
 export VAULT_DIR ?= $(CURDIR)/vault
 
-.PHONY: run repl test typecheck lint unit logs clean deps test-deps
+.PHONY: run repl test typecheck lint unit logs clean deps test-deps build build-arm64 release
 
 run: deps
 	@$(BUN) src/main.ts $(ARGS)
@@ -48,6 +48,19 @@ node_modules/.bun-installed: package.json bun.lock $(BUN)
 
 test-deps:
 	@sh scripts/install-test-deps.sh
+
+# Single-file executables (node-llama-cpp and its addon inside); each build prints its size.
+build: deps
+	$(BUN) scripts/build.ts --target linux-x64
+
+build-arm64: deps
+	$(BUN) scripts/build.ts --target linux-arm64-musl --target linux-arm64
+
+# make release VERSION=x.y.z KEY=path/to.key: every target, then a signed channel in dist/release/.
+release: deps
+	@test -n "$(VERSION)" -a -n "$(KEY)" || { echo "usage: make release VERSION=x.y.z KEY=path/to.key" >&2; exit 2; }
+	$(BUN) scripts/build.ts
+	$(BUN) scripts/release.ts --version $(VERSION) --key $(KEY)
 
 clean:
 	rm -rf dist node_modules $(TOOLS) .cache

@@ -1,6 +1,10 @@
 #!/usr/bin/env bun
 import { defineCommand, runMain } from "citty";
+import { checkStartMarker } from "./update/start-marker.ts";
 import { VERSION } from "./version.ts";
+
+// Before anything else: if the last upgrade's binary never started cleanly, roll back to ember.prev.
+checkStartMarker();
 
 // One subcommand per file in src/cli/, loaded only when used so `ember --version` stays instant.
 const main = defineCommand({
@@ -11,6 +15,13 @@ const main = defineCommand({
     repl: () => import("./cli/repl.ts").then((m) => m.default),
     status: () => import("./cli/status.ts").then((m) => m.default),
     logs: () => import("./cli/logs.ts").then((m) => m.default),
+    ask: () => import("./cli/ask.ts").then((m) => m.default),
+    index: () => import("./cli/index.ts").then((m) => m.default),
+    search: () => import("./cli/search.ts").then((m) => m.default),
+    model: () => import("./cli/model.ts").then((m) => m.default),
+    upgrade: () => import("./cli/upgrade.ts").then((m) => m.default),
+    release: () => import("./cli/release.ts").then((m) => m.default),
+    "self-test": () => import("./cli/self-test.ts").then((m) => m.default),
   },
 });
 
