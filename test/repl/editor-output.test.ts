@@ -185,6 +185,16 @@ describe("completion and keys", () => {
     expect(await third).toEqual({ kind: "line", text: "two" });
   });
 
+  test("a lone Escape is dropped once the wait for a sequence is over; the next key counts", async () => {
+    const { editor, type } = setup();
+    const reading = editor.read("> ");
+    await type("a\x1b");
+    // Longer than the editor's wait, and started after it, so its timer has fired first.
+    await Bun.sleep(100);
+    await type("b\r");
+    expect(await reading).toEqual({ kind: "line", text: "ab" });
+  });
+
   test("Ctrl-C on a typed line clears it; on an empty line it is an interrupt", async () => {
     const { output, editor, type } = setup();
     const reading = editor.read("> ");
