@@ -4,6 +4,7 @@ import type { AgentResult, AgentStatus } from "../agents/types.ts";
 import type { App } from "../app.ts";
 import { effectiveValues } from "../config/describe.ts";
 import { formatIssue } from "../config/load.ts";
+import { hudProblem } from "../hud/problem.ts";
 
 export type Health = "ok" | "degraded" | "failed";
 
@@ -37,9 +38,12 @@ export function collectStatus(app: App): StatusReport {
     const last = app.agents.results.get(name);
     return { name, enabled: isAgentEnabled(settings.config, name), ...(last ? { last } : {}) };
   });
-  const problems = [app.logger.problem(), app.history.problem, ...app.commandProblems].filter(
-    (p): p is string => Boolean(p),
-  );
+  const problems = [
+    app.logger.problem(),
+    app.history.problem,
+    hudProblem(app.env),
+    ...app.commandProblems,
+  ].filter((p): p is string => Boolean(p));
   const worst = Math.max(0, ...agents.map((a) => (a.last ? RANK[a.last.status] : 0)));
   const health: Health =
     worst === 2 ? "failed" : worst === 1 || !settings.valid || problems.length > 0 ? "degraded" : "ok";

@@ -1,0 +1,135 @@
+import { userInfo } from "node:os";
+import { defineCommand } from "citty";
+import type { ConsolaInstance } from "consola";
+import { logFile } from "../app.ts";
+import { loadConfig } from "../config/load.ts";
+import { createLogger } from "../log/logger.ts";
+import { emberArgv } from "./ember-argv.ts";
+
+/**
+ * `ember pane`: what every tmux pane and window runs. The REPL; when the operator leaves it, their
+ * login shell. A REPL that crashes (nonzero exit or a signal) is restarted after 1 s, 2 s, 4 s, …
+ * (at most 30 s; back to 1 s after a run of a minute or more), and each crash is logged. Ctrl-C
+ * during the wait gives the shell instead.
+ *
+ * Environment:
+ *   EMBER_SKIP_AUTO_REPL=1   the login shell at once, no REPL
+ *   EMBER_PANE_COMMAND       a `sh -c` command line run instead of the REPL (tests, custom panes)
+ */
+
+export const FIRST_RESTART_DELAY_MS = 1000;
+export const MAX_RESTART_DELAY_MS = 30_000;
+/** A run this long counts as healthy: the next crash starts the backoff again from 1 s. */
+export const HEALTHY_RUN_MS = 60_000;
+
+/** How long to wait before restart number `crashesInARow` (1 for the first crash). */
+export function restartDelayMs(crashesInARow: number): number {
+  return Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** Math.max(0, crashesInARow - 1));
+}
+
+/** $SHELL, else the account's shell, else /bin/sh. */
+export function loginShellPath(env: Record<string, string | undefined>): string {
+  return env.SHELL || userInfo().shell || "/bin/sh";
+}
+
+export interface PaneOptions {
+  env: Record<string, string | undefined>;
+  log: ConsolaInstance;
+  /** What the operator sees in the pane about crashes. */
+  say(line: string): void;
+}
+
+export async function runPane(options: PaneOptions): Promise<number> {
+  const { env, log } = options;
+  const shell = [loginShellPath(env), "-l"];
+  if (env.EMBER_SKIP_AUTO_REPL === "1") return run(shell, env);
+
+  const repl = env.EMBER_PANE_COMMAND ? ["/bin/sh", "-c", env.EMBER_PANE_COMMAND] : [...emberArgv(), "repl"];
+  let crashes = 0;
+  for (;;) {
+    const started = Date.now();
+    const ended = await runChild(repl, env);
+    if (ended.code === 0 && !ended.signal) break;
+    const ranMs = Date.now() - started;
+    crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
+    const delayMs = restartDelayMs(crashes);
+    const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+    log.warn("repl crashed", {
+      command: repl,
+      code: ended.code,
+      signal: ended.signal,
+      ranMs,
+      crashes,
+      restartInMs: delayMs,
+    });
+    options.say(`ember: the REPL ${how}; restarting in ${delayMs / 1000}s (Ctrl-C for a shell)`);
+    if (await interruptedWhileWaiting(delayMs)) {
+      log.info("repl restart skipped: shell requested", { crashes });
+      break;
+    }
+    log.info("repl restart", { crashes });
+  }
+  return run(shell, env);
+}
+
+interface ChildEnd {
+  code: number | null;
+  signal: string | null;
+}
+
+async function runChild(argv: string[], env: Record<string, string | undefined>): Promise<ChildEnd> {
+  let proc: ReturnType<typeof Bun.spawn>;
+  try {
+    proc = Bun.spawn(argv, { env, stdio: ["inherit", "inherit", "inherit"] });
+  } catch {
+    // Cannot even start (no such file): the same as a crash, so the backoff applies.
+    return { code: 127, signal: null };
+  }
+  // Forward a hangup or termination so the child never outlives its pane.
+  const forward = (signal: NodeJS.Signals) => () => proc.kill(signal);
+  const onHup = forward("SIGHUP");
+  const onTerm = forward("SIGTERM");
+  process.on("SIGHUP", onHup);
+  process.on("SIGTERM", onTerm);
+  const code = await proc.exited;
+  process.off("SIGHUP", onHup);
+  process.off("SIGTERM", onTerm);
+  const signal = proc.signalCode;
+  return signal === null ? { code, signal: null } : { code: null, signal: String(signal) };
+}
+
+async function run(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const ended = await runChild(argv, env);
+  return ended.code ?? 1;
+}
+
+function interruptedWhileWaiting(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onInterrupt = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      process.off("SIGINT", onInterrupt);
+      resolve(false);
+    }, ms);
+    process.once("SIGINT", onInterrupt);
+  });
+}
+
+export default defineCommand({
+  meta: {
+    name: "pane",
+    description: "what every tmux pane runs: the REPL (restarted if it crashes), then the login shell",
+  },
+  async run() {
+    const env = process.env;
+    const settings = loadConfig({ env, cwd: process.cwd() });
+    const { level, maxBytes, keep } = settings.config.log;
+    const logger = createLogger({ file: logFile(settings.vaultDir), level, maxBytes, keep });
+    // Ctrl-C goes to the whole foreground group; it is the child's to handle, not a reason to end the pane.
+    process.on("SIGINT", () => {});
+    const code = await runPane({ env, log: logger.log, say: (line) => process.stderr.write(`${line}\n`) });
+    process.exit(code);
+  },
+});
