@@ -1,0 +1,95 @@
+/**
+ * The real `ember` executable (src/main.ts through scripts/build.ts), copied alone into an empty
+ * folder with HOME empty and no node_modules near it: the commands an operator runs first work,
+ * and so does a whole planner turn on a generated model. The arm64 glibc build runs under qemu.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const scratch = mkdtempSync(join(tmpdir(), "ember-binary-"));
+const built = join(scratch, "dist");
+
+function sh(command: string, args: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const result = spawnSync(command, args, { ...options, encoding: "utf8", timeout: 180_000 });
+  return { code: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+/** A fresh folder holding only the binary, and an environment that points nowhere familiar. */
+function placeAlone(binaryName: string): { dir: string; env: Record<string, string>; binary: string } {
+  const dir = mkdtempSync(join(scratch, "alone-"));
+  mkdirSync(join(dir, "home"));
+  const binary = join(dir, "ember");
+  copyFileSync(join(built, binaryName), binary);
+  const env = {
+    PATH: "/usr/bin:/bin",
+    HOME: join(dir, "home"),
+    VAULT_DIR: join(dir, "vault"),
+    EMBER_RUNTIME_DIR: join(dir, "runtime"),
+    EMBER_SYSTEM_CONFIG: "/nonexistent",
+    LLAMA_CPP_THREADS: "1",
+    LLAMA_CPP_MAX_TOKENS: "24",
+  };
+  return { dir, env, binary };
+}
+
+beforeAll(() => {
+  const build = sh(
+    process.execPath,
+    ["scripts/build.ts", "--target", "linux-x64", "--target", "linux-arm64", "--outdir", built],
+    {
+      cwd: ROOT,
+    },
+  );
+  if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
+  expect(build.stdout).toMatch(/ember\s+linux-x64\s+[\d.]+ MiB/);
+}, 300_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("dist/ember alone in an empty folder", () => {
+  test("--version, status --json and self-test", () => {
+    const { dir, env } = placeAlone("ember");
+    expect(sh("./ember", ["--version"], { cwd: dir, env }).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const status = sh("./ember", ["status", "--json"], { cwd: dir, env });
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.vault.path).toBe(env.VAULT_DIR);
+    expect(report.agents.find((a: { name: string }) => a.name === "toolchain").last.details).toBeDefined();
+    const selfTest = sh("./ember", ["self-test"], { cwd: dir, env });
+    expect(selfTest.stdout).toContain("llama addon: loads");
+    expect(selfTest.code).toBe(0);
+  });
+
+  test("ask --json runs a grounded turn on a generated model", () => {
+    const { dir, env } = placeAlone("ember");
+    const model = join(dir, "tiny.gguf");
+    expect(sh(process.execPath, [join(ROOT, "scripts/make-tiny-model.ts"), model], { cwd: ROOT }).code).toBe(
+      0,
+    );
+    const ask = sh("./ember", ["ask", "--json", "is the node healthy?"], {
+      cwd: dir,
+      env: { ...env, LLAMA_CPP_MODEL: model },
+    });
+    expect(ask.stderr).toBe("");
+    expect(ask.code).toBe(0);
+    const turn = JSON.parse(ask.stdout);
+    expect(Array.isArray(turn.plan.commands)).toBe(true);
+    expect(typeof turn.response).toBe("string");
+    expect(turn.timings.promptTokens).toBeGreaterThan(0);
+    expect(turn.timings.evaluatedTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("dist/ember-linux-arm64 under qemu-aarch64", () => {
+  test("--version and status --json", () => {
+    const { dir, env, binary } = placeAlone("ember-linux-arm64");
+    const version = sh("qemu-aarch64", ["-L", "/", binary, "--version"], { cwd: dir, env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const status = sh("qemu-aarch64", ["-L", "/", binary, "status", "--json"], { cwd: dir, env });
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).config.valid).toBe(true);
+  });
+});
