@@ -13,12 +13,22 @@ import * as v from "valibot";
  * generation gets that many tokens, so the grammar always completes before the cap.
  */
 
-export const PLAN_LIMITS = {
+/** How big a plan may be; every bound of the grammar comes from here. */
+export interface PlanLimits {
   /** Characters of the plan's "response" (the whole answer when no command runs). */
-  responseChars: 320,
-  argsPerCommand: 3,
-  argChars: 48,
-} as const;
+  responseChars: number;
+  commands: number;
+  argsPerCommand: number;
+  argChars: number;
+}
+
+/** From roomiest to tightest: a turn takes the first that fits the context left after its prompt. */
+export const PLAN_SHAPES: readonly Omit<PlanLimits, "commands">[] = [
+  { responseChars: 320, argsPerCommand: 3, argChars: 48 },
+  { responseChars: 200, argsPerCommand: 2, argChars: 32 },
+  { responseChars: 120, argsPerCommand: 2, argChars: 24 },
+  { responseChars: 80, argsPerCommand: 1, argChars: 24 },
+];
 
 export interface PlannedCommand {
   name: string;
@@ -34,7 +44,7 @@ export class PlanParseError extends Error {
   override name = "PlanParseError";
 }
 
-export function planJsonSchema(commandNames: readonly string[], maxCommands: number): GbnfJsonSchema {
+export function planJsonSchema(commandNames: readonly string[], limits: PlanLimits): GbnfJsonSchema {
   const command =
     commandNames.length > 0
       ? {
@@ -43,8 +53,8 @@ export function planJsonSchema(commandNames: readonly string[], maxCommands: num
             name: { enum: [...commandNames] },
             args: {
               type: "array",
-              maxItems: PLAN_LIMITS.argsPerCommand,
-              items: { type: "string", maxLength: PLAN_LIMITS.argChars },
+              maxItems: limits.argsPerCommand,
+              items: { type: "string", maxLength: limits.argChars },
             },
           },
         }
@@ -52,10 +62,10 @@ export function planJsonSchema(commandNames: readonly string[], maxCommands: num
   return {
     type: "object",
     properties: {
-      response: { type: "string", maxLength: PLAN_LIMITS.responseChars },
+      response: { type: "string", maxLength: limits.responseChars },
       commands: {
         type: "array",
-        maxItems: commandNames.length > 0 ? maxCommands : 0,
+        maxItems: commandNames.length > 0 ? limits.commands : 0,
         items: command,
       },
     },
@@ -66,16 +76,16 @@ export function planJsonSchema(commandNames: readonly string[], maxCommands: num
  * The most tokens a plan can take: the characters of the longest plan the schema admits, plus one
  * optional space at every place the grammar allows whitespace (two per structural character is generous).
  */
-export function planTokenBound(commandNames: readonly string[], maxCommands: number): number {
+export function planTokenBound(commandNames: readonly string[], limits: PlanLimits): number {
   const longestName = commandNames.reduce((a, b) => (b.length > a.length ? b : a), "");
   const longest: Plan = {
-    response: "x".repeat(PLAN_LIMITS.responseChars),
+    response: "x".repeat(limits.responseChars),
     commands:
       commandNames.length === 0
         ? []
-        : Array.from({ length: maxCommands }, () => ({
+        : Array.from({ length: limits.commands }, () => ({
             name: longestName,
-            args: Array.from({ length: PLAN_LIMITS.argsPerCommand }, () => "x".repeat(PLAN_LIMITS.argChars)),
+            args: Array.from({ length: limits.argsPerCommand }, () => "x".repeat(limits.argChars)),
           })),
   };
   const compact = JSON.stringify(longest);
@@ -83,15 +93,31 @@ export function planTokenBound(commandNames: readonly string[], maxCommands: num
   return compact.length + 2 * structural + 2;
 }
 
+/**
+ * The roomiest plan limits whose longest plan fits in `availableTokens`, with up to `maxCommands`
+ * commands (fewer if that is what it takes); undefined when not even one command fits.
+ */
+export function fitPlanLimits(
+  commandNames: readonly string[],
+  maxCommands: number,
+  availableTokens: number,
+): PlanLimits | undefined {
+  for (let commands = maxCommands; commands >= 1; commands--) {
+    for (const shape of PLAN_SHAPES) {
+      const limits = { ...shape, commands };
+      if (planTokenBound(commandNames, limits) <= availableTokens) return limits;
+    }
+  }
+  return undefined;
+}
+
 export function createPlanGrammar(
   llama: Llama,
   commandNames: readonly string[],
-  maxCommands: number,
+  limits: PlanLimits,
 ): Promise<LlamaGrammar> {
   // The schema is built at run time, so its literal type cannot be inferred; its shape is fixed above.
-  const schema = planJsonSchema(commandNames, maxCommands) as Parameters<
-    Llama["createGrammarForJsonSchema"]
-  >[0];
+  const schema = planJsonSchema(commandNames, limits) as Parameters<Llama["createGrammarForJsonSchema"]>[0];
   return llama.createGrammarForJsonSchema(schema);
 }
 

@@ -15,7 +15,9 @@ import { describeCommands, plannerMessages, responderMessages, staticValues } fr
 import type { ConversationMemory } from "./memory.ts";
 import {
   createPlanGrammar,
+  fitPlanLimits,
   isCompleteJson,
+  PLAN_SHAPES,
   type Plan,
   parsePlan,
   planTokenBias,
@@ -192,22 +194,37 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
 
     let planText: string;
     let planTokens: Token[] | undefined;
+    const prefixEvaluated = await ensureStaticPrefix(
+      deps,
+      plannerTokens.slice(0, timings.staticTokens),
+      timings,
+      signal,
+    );
     if (options.plan) {
+      // A given plan still goes through the planner's prompt, so the turn's layout and token
+      // accounting are those of a generated one; only the generation is skipped.
+      const count = await bridge.evaluate(plannerTokens, signal);
+      addPass(
+        "plan",
+        { ...count, text: "", tokens: [], generatedTokens: 0, stopReason: "complete" },
+        prefixEvaluated,
+      );
       planText = JSON.stringify(options.plan);
     } else {
-      const prefixEvaluated = await ensureStaticPrefix(
-        deps,
-        plannerTokens.slice(0, timings.staticTokens),
-        timings,
-        signal,
-      );
       const names = allowed.map((c) => c.name);
+      const available = bridge.contextSize - plannerTokens.length;
+      const limits = fitPlanLimits(names, llm.maxPlannedCommands, available);
+      if (!limits)
+        throw new ContextOverflowError(
+          plannerTokens.length + planTokenBound(names, { ...PLAN_SHAPES.at(-1)!, commands: 1 }),
+          bridge.contextSize,
+        );
       const generation = await bridge.generate(plannerTokens, {
-        maxTokens: planTokenBound(names, llm.maxPlannedCommands),
+        maxTokens: planTokenBound(names, limits),
         temperature: llm.temperature,
         topP: llm.topP,
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        grammar: await createPlanGrammar(bridge.model.llama, names, llm.maxPlannedCommands),
+        grammar: await createPlanGrammar(bridge.model.llama, names, limits),
         tokenBias: planTokenBias(bridge.model),
         isComplete: isCompleteJson,
         signal,
@@ -259,7 +276,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
         },
       });
       addPass("respond", generation);
-      result.response = generation.text.trim();
+      result.response = generation.stopReason === "aborted" ? generation.text : generation.text.trim();
       signal.throwIfAborted();
     }
     timings.respondMs = lap();

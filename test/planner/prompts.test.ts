@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config/load.ts";
+import { PromptTemplateError } from "../../src/llm/errors.ts";
+import { fillTemplate, loadPrompts, parseTemplate } from "../../src/planner/prompts.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function vault(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ember-prompts-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("prompt templates", () => {
+  test("the built-in planner splits into a system and a user message and uses every planner placeholder", () => {
+    const { planner, responder } = loadPrompts({
+      plannerPath: "",
+      responderPath: "",
+      vaultDir: vault(),
+      cwd: "/",
+    });
+    expect(planner.origin).toBe("builtin");
+    expect(planner.system).toContain("{commands}");
+    expect(planner.system).toContain("{documentation}");
+    expect(planner.user).toContain("{history}");
+    expect(planner.user).toContain("{user_prompt}");
+    expect(responder.system).toBe("");
+    expect(responder.user).toContain("{tool_outputs}");
+  });
+
+  test("precedence: configured file (LLAMA_PROMPT_PATH) > the vault's prompts/ > built-in", () => {
+    const dir = vault();
+    mkdirSync(join(dir, "prompts"));
+    writeFileSync(join(dir, "prompts", "planner.prompt"), "vault system\n---\nvault user {user_prompt}");
+    const own = join(dir, "mine.prompt");
+    writeFileSync(own, "env user {user_prompt}");
+    const fromVault = loadPrompts({ plannerPath: "", responderPath: "", vaultDir: dir, cwd: dir });
+    expect(fromVault.planner.origin).toBe("vault");
+    expect(fromVault.planner.system).toBe("vault system");
+    expect(fromVault.responder.origin).toBe("builtin");
+    const fromEnv = loadPrompts({ plannerPath: own, responderPath: "", vaultDir: dir, cwd: dir });
+    expect(fromEnv.planner.origin).toBe("config");
+    expect(fromEnv.planner.user).toBe("env user {user_prompt}");
+  });
+
+  test("LLAMA_PROMPT_PATH and LLAMA_RESPONDER_PROMPT_PATH reach the loader through the config", () => {
+    const dir = vault();
+    const planner = join(dir, "p.prompt");
+    const responder = join(dir, "r.prompt");
+    writeFileSync(planner, "P {user_prompt}");
+    writeFileSync(responder, "R {tool_outputs}");
+    const { config, vaultDir } = loadConfig({
+      env: {
+        VAULT_DIR: dir,
+        EMBER_SYSTEM_CONFIG: "/nonexistent",
+        LLAMA_PROMPT_PATH: planner,
+        LLAMA_RESPONDER_PROMPT_PATH: responder,
+      },
+      cwd: dir,
+    });
+    const prompts = loadPrompts({
+      plannerPath: config.llm.plannerPrompt,
+      responderPath: config.llm.responderPrompt,
+      vaultDir,
+      cwd: dir,
+    });
+    expect([prompts.planner.user, prompts.responder.user]).toEqual(["P {user_prompt}", "R {tool_outputs}"]);
+  });
+
+  test("an unknown placeholder is an error naming the file and line", () => {
+    const dir = vault();
+    const file = join(dir, "bad.prompt");
+    writeFileSync(file, "line one {commands}\nline two\nask {question} here\n");
+    const load = () => loadPrompts({ plannerPath: file, responderPath: "", vaultDir: dir, cwd: dir });
+    expect(load).toThrow(PromptTemplateError);
+    expect(load).toThrow("bad.prompt:3: unknown placeholder {question}");
+  });
+
+  test("a configured file that cannot be read names the file", () => {
+    const dir = vault();
+    expect(() =>
+      loadPrompts({ plannerPath: "", responderPath: join(dir, "missing.prompt"), vaultDir: dir, cwd: dir }),
+    ).toThrow("missing.prompt:1: cannot read: ENOENT");
+  });
+
+  test("filling is one pass: a value containing a placeholder is not expanded again; JSON braces stay", () => {
+    const template = parseTemplate('Q: {user_prompt}\n{"response": "..."}', "t", "builtin", { split: true });
+    const values = {
+      commands: "",
+      documentation: "",
+      history: "",
+      user_prompt: "{history}",
+      tool_outputs: "",
+    };
+    expect(fillTemplate(template.user, values)).toBe('Q: {history}\n{"response": "..."}');
+  });
+});
