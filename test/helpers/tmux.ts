@@ -1,12 +1,14 @@
 /**
  * Drive a program in a real terminal: a detached tmux session on a private server.
  *
- * Each session gets its own server socket (`tmux -L <unique>`) and an empty config, so
- * tests never touch the user's tmux or each other. The pane stays around after the
+ * Each session gets its own tmux server on a socket in its own temp folder (`tmux -S`,
+ * removed with the folder: tmux 3.3a leaves `-L` sockets behind in /tmp/tmux-UID) and an
+ * empty config, so tests never touch the user's tmux or each other. The pane stays around after the
  * program exits (remain-on-exit) so its last screen can be read. The exit status comes
  * from a small `sh` wrapper that writes it to a file: tmux 3.3a here sometimes never
  * reaps the pane's process, leaving #{pane_dead_status} empty. Sessions left open are
- * killed when the test process exits.
+ * killed when the test process exits, and if it dies without running exit hooks (killed
+ * by a timeout), a watchdog in the wrapper kills the server within a second or two.
  *
  * capture-pane drops trailing spaces, so wait for "demo>" rather than "demo> ".
  *
@@ -73,9 +75,9 @@ export class TmuxTimeoutError extends Error {
 
 const POLL_MS = 40;
 const DEFAULT_TIMEOUT_MS = 20_000;
+const COMMAND_TIMEOUT_MS = 15_000;
 const TARGET = "test";
 
-let sessionCounter = 0;
 const live = new Set<TmuxSession>();
 
 // Last resort for a test that failed before its own cleanup ran.
@@ -84,19 +86,19 @@ process.once("exit", () => {
 });
 
 export class TmuxSession {
+  /** Path of this session's server socket, for `tmux -S` by hand while debugging. */
   readonly socket: string;
   readonly #dir: string;
   readonly #statusFile: string;
   #killed = false;
 
-  private constructor(socket: string, dir: string) {
-    this.socket = socket;
+  private constructor(dir: string) {
+    this.socket = join(dir, "tmux.sock");
     this.#dir = dir;
     this.#statusFile = join(dir, "exit-status");
   }
 
   static async start(options: TmuxSessionOptions): Promise<TmuxSession> {
-    const socket = `ember-test-${process.pid}-${++sessionCounter}-${Math.random().toString(36).slice(2, 8)}`;
     const dir = mkdtempSync(join(tmpdir(), "ember-tmux-"));
     const config = join(dir, "tmux.conf");
     writeFileSync(
@@ -110,12 +112,20 @@ export class TmuxSession {
         "",
       ].join("\n"),
     );
-    const session = new TmuxSession(socket, dir);
+    const session = new TmuxSession(dir);
     // `trap :` catches rather than ignores, so the program still starts with default signal
     // handling (caught signals reset on exec); it keeps sh alive to record the status when
-    // Ctrl-C in cooked mode signals the whole process group.
-    const wrapper =
-      'trap : INT QUIT; status_file=$1; shift; "$@"; echo $? > "$status_file.tmp"; mv "$status_file.tmp" "$status_file"';
+    // Ctrl-C in cooked mode signals the whole process group. The background watchdog
+    // (detached from the terminal, deaf to the SIGHUP its own kill-server causes) ends the
+    // server and removes the temp folder once this test process is gone, and ends itself
+    // once `kill` removed the socket.
+    const wrapper = [
+      "trap : INT QUIT",
+      "status_file=$1; socket=$2; owner=$3; shift 3",
+      '(trap "" HUP; while kill -0 "$owner" && [ -S "$socket" ]; do sleep 1; done; [ -S "$socket" ] && tmux -S "$socket" kill-server && rm -rf "$(dirname "$socket")") </dev/null >/dev/null 2>&1 &',
+      '"$@"',
+      'echo $? > "$status_file.tmp"; mv "$status_file.tmp" "$status_file"',
+    ].join("\n");
     live.add(session);
     const env = Object.entries(options.env ?? {}).map(([key, value]) => `${key}=${value}`);
     try {
@@ -139,6 +149,8 @@ export class TmuxSession {
         wrapper,
         "sh",
         session.#statusFile,
+        session.socket,
+        String(process.pid),
         ...options.command,
       ]);
     } catch (error) {
@@ -227,7 +239,7 @@ export class TmuxSession {
     if (this.#killed) return;
     this.#killed = true;
     live.delete(this);
-    const proc = Bun.spawn(["tmux", "-L", this.socket, "kill-server"], {
+    const proc = Bun.spawn(["tmux", "-S", this.socket, "kill-server"], {
       stdout: "ignore",
       stderr: "ignore",
     });
@@ -240,7 +252,7 @@ export class TmuxSession {
     if (this.#killed) return;
     this.#killed = true;
     live.delete(this);
-    Bun.spawnSync(["tmux", "-L", this.socket, "kill-server"], { stdout: "ignore", stderr: "ignore" });
+    Bun.spawnSync(["tmux", "-S", this.socket, "kill-server"], { stdout: "ignore", stderr: "ignore" });
     rmSync(this.#dir, { recursive: true, force: true });
   }
 
@@ -248,15 +260,24 @@ export class TmuxSession {
     return (await this.tmux(["display-message", "-p", "-t", TARGET, format])).trim();
   }
 
+  /** Run one tmux command against this session's server; returns its stdout. */
   async tmux(args: string[]): Promise<string> {
-    const proc = Bun.spawn(["tmux", "-L", this.socket, ...args], { stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    if (code !== 0) throw new TmuxCommandError(args, stderr);
-    return stdout;
+    const proc = Bun.spawn(["tmux", "-S", this.socket, ...args], { stdout: "pipe", stderr: "pipe" });
+    // A tmux client never needs long; one that hangs must fail the test, not stall it.
+    const timer = setTimeout(() => proc.kill(), COMMAND_TIMEOUT_MS);
+    try {
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      if (proc.signalCode !== null)
+        throw new TmuxCommandError(args, `no answer within ${COMMAND_TIMEOUT_MS} ms`);
+      if (code !== 0) throw new TmuxCommandError(args, stderr);
+      return stdout;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #poll<T>(
