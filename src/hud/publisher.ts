@@ -101,10 +101,11 @@ class TmuxHudPublisher implements HudPublisher {
     this.#env = env;
     this.#tmux = options.tmux ?? "tmux";
     this.#id = options.id ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    options.booted.then(
-      () => this.update({}),
-      () => this.update({}),
-    );
+    const afterBoot = () => {
+      this.#facts.booted = true;
+      this.update({});
+    };
+    options.booted.then(afterBoot, afterBoot);
     this.#push(true);
     this.#schedule();
   }

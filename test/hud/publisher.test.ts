@@ -65,6 +65,8 @@ describe("the HUD publisher in a real tmux server", () => {
     const first = await globalOption(tmux, HUD_OPTION);
     expect(first).toContain("test");
     expect(first).toContain("#[fg=colour244]no model#[fg=default]");
+    // The boot agents have reported: health is no longer "starting".
+    expect(first).toMatch(/\](ok|degraded|failed)#\[/);
     expect(first).toMatch(/\d\d:\d\d$/);
     expect(await globalOption(tmux, HUD_LEADER_OPTION)).toBe("solo");
 

@@ -1,0 +1,116 @@
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { HEALTHY_RUN_MS, restartDelayMs } from "../../src/cli/pane.ts";
+import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
+import { TmuxSession } from "../helpers/tmux.ts";
+
+const vaults: string[] = [];
+let tmux: TmuxSession | undefined;
+afterEach(async () => {
+  await tmux?.kill();
+  tmux = undefined;
+});
+afterAll(() => {
+  for (const v of vaults) rmSync(v, { recursive: true, force: true });
+});
+
+/** `ember pane` in a real terminal, with /bin/sh as the login shell and an empty home. */
+async function startPane(extraEnv: Record<string, string>): Promise<{ tmux: TmuxSession; vault: string }> {
+  const vault = tempVault();
+  vaults.push(vault);
+  tmux = await TmuxSession.start({
+    command: [process.execPath, MAIN, "pane"],
+    env: emberEnv(vault, {
+      TERM: "screen",
+      SHELL: "/bin/sh",
+      HOME: vault,
+      ENV: "",
+      PS1: "shell$ ",
+      ...extraEnv,
+    }),
+    cwd: vault,
+    width: 100,
+    height: 30,
+  });
+  return { tmux, vault };
+}
+
+/** Waits for the shell's prompt (typing earlier could be flushed as the REPL leaves raw mode), then runs a command. */
+async function inShell(session: TmuxSession): Promise<void> {
+  await session.waitFor(/[#$] ?$/);
+  await session.sendText("echo in-the-shell-$((40+2))");
+  await session.sendKeys("Enter");
+  await session.waitFor("in-the-shell-42");
+}
+
+function logEntries(vault: string): { msg?: string; [key: string]: unknown }[] {
+  return readFileSync(join(vault, "logs", "ember.log"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
+describe("restart backoff", () => {
+  test("1 s, 2 s, 4 s, … capped at 30 s", () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 20].map(restartDelayMs)).toEqual([
+      1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000,
+    ]);
+    expect(HEALTHY_RUN_MS).toBe(60_000);
+  });
+});
+
+describe("ember pane in a real terminal", () => {
+  test("EMBER_SKIP_AUTO_REPL=1 gives the login shell at once, no REPL", async () => {
+    const { tmux } = await startPane({ EMBER_SKIP_AUTO_REPL: "1" });
+    await inShell(tmux);
+    expect(await tmux.capture()).not.toContain("ember>");
+  });
+
+  test("the REPL first; leaving it with /quit gives the login shell; the shell's exit ends the pane", async () => {
+    const { tmux } = await startPane({});
+    await tmux.waitFor(/^ember> ?$/m, { timeoutMs: 30_000 });
+    await tmux.sendText("/quit");
+    await tmux.sendKeys("Enter");
+    await inShell(tmux);
+    await tmux.sendText("exit 7");
+    await tmux.sendKeys("Enter");
+    expect(await tmux.waitForExit()).toBe(7);
+  });
+
+  test("a crashing REPL is restarted after 1 s, then 2 s, and each crash is logged", async () => {
+    // Crashes twice (exit 3, then SIGKILL), then exits cleanly: the shell follows.
+    const script = [
+      'n=$(cat "$VAULT_DIR/attempts" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$VAULT_DIR/attempts"',
+      'echo "attempt $n"',
+      "if [ $n -eq 1 ]; then exit 3; fi",
+      "if [ $n -eq 2 ]; then kill -KILL $$; fi",
+      "exit 0",
+    ].join("; ");
+    const { tmux, vault } = await startPane({ EMBER_PANE_COMMAND: script });
+    await tmux.waitFor("attempt 3");
+    const screen = await tmux.capture();
+    expect(screen).toContain("the REPL exited with code 3; restarting in 1s (Ctrl-C for a shell)");
+    expect(screen).toContain("the REPL was killed by SIGKILL; restarting in 2s");
+    await inShell(tmux);
+
+    const crashes = logEntries(vault).filter((e) => e.msg === "repl crashed");
+    expect(crashes).toHaveLength(2);
+    expect(crashes.map((e) => JSON.stringify(e))).toEqual([
+      expect.stringContaining('"code":3'),
+      expect.stringContaining('"signal":"SIGKILL"'),
+    ]);
+    expect(JSON.stringify(crashes[0])).toContain('"restartInMs":1000');
+    expect(JSON.stringify(crashes[1])).toContain('"restartInMs":2000');
+  });
+
+  test("Ctrl-C while waiting to restart gives the shell instead", async () => {
+    const { tmux, vault } = await startPane({ EMBER_PANE_COMMAND: "echo broken; exit 9" });
+    await tmux.waitFor("restarting in 1s");
+    await tmux.sendKeys("C-c");
+    await inShell(tmux);
+    const screen = await tmux.capture();
+    expect(screen.match(/broken/g)?.length ?? 0).toBeLessThanOrEqual(2);
+    expect(logEntries(vault).some((e) => e.msg === "repl restart skipped: shell requested")).toBe(true);
+  });
+});
