@@ -1,16 +1,22 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
+import { hudModelFrom } from "../hud/model-state.ts";
+import { startHudPublisher } from "../hud/publisher.ts";
+import { modelLoaderFor } from "../llm/model-loader.ts";
+import { startPlanner } from "../planner/start.ts";
 import { runRepl } from "../repl/loop.ts";
 
 export default defineCommand({
   meta: { name: "repl", description: "the interactive console (the default when no command is given)" },
   async run() {
     const { app, agentsDone } = bootEmber();
-    const code = await runRepl(
-      app,
-      { input: process.stdin, output: process.stdout, env: process.env },
-      { booted: agentsDone },
-    );
+    const io = { input: process.stdin, output: process.stdout, env: process.env };
+    // Inside tmux ($TMUX) this REPL pushes the status-line HUD; elsewhere the publisher does nothing.
+    const hud = startHudPublisher({ app, booted: agentsDone });
+    // Created before startPlanner asks for it, so the app's one loader reports to the HUD.
+    modelLoaderFor(app, { onStateChange: (state) => hud.update({ model: hudModelFrom(state) }) });
+    const code = await runRepl(app, io, { booted: agentsDone, ask: startPlanner(app, io) });
+    await hud.stop();
     app.logger.log.info("exit", { code });
     process.exit(code);
   },
