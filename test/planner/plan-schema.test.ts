@@ -22,7 +22,7 @@ describe("plan parsing", () => {
       4,
     );
     expect(plan.commands).toEqual([{ name: "status", args: [] }]);
-  });
+  }, 120_000);
 
   test("rejects other names, too many commands and non-JSON with PlanParseError", () => {
     expect(() =>
@@ -31,7 +31,7 @@ describe("plan parsing", () => {
     const five = JSON.stringify({ response: "", commands: Array(5).fill({ name: "status", args: [] }) });
     expect(() => parsePlan(five, NAMES, 4)).toThrow("commands");
     expect(() => parsePlan('{"response": ', NAMES, 4)).toThrow("not JSON");
-  });
+  }, 120_000);
 
   test("the token bound covers the longest plan the limits allow", () => {
     const limits = { ...PLAN_SHAPES[0]!, commands: 4 };
@@ -45,7 +45,7 @@ describe("plan parsing", () => {
     expect(planTokenBound(NAMES, limits)).toBeGreaterThan(longest.length);
     expect(isCompleteJson(longest)).toBe(true);
     expect(isCompleteJson(longest.slice(0, -1))).toBe(false);
-  });
+  }, 120_000);
 });
 
 test("a tight context gets tighter limits, and fewer commands before none", () => {
@@ -97,5 +97,5 @@ describe("grammar-constrained plans from a real model", () => {
       }
       expect(plan.response.length).toBeLessThanOrEqual(limits.responseChars);
     }
-  });
+  }, 120_000);
 });

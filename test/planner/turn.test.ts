@@ -101,7 +101,7 @@ describe("a turn", () => {
     expect(streamed.join("").trim()).toBe(result.response);
     expect(result.timings.passes.map((p) => p.pass)).toEqual(["plan", "respond"]);
     expectConsistent(result);
-  });
+  }, 120_000);
 
   test("a command the planner may not run is refused and shown; with nothing run the plan answers", async () => {
     const plan: Plan = {
@@ -114,7 +114,7 @@ describe("a turn", () => {
     expect(result.answeredBy).toBe("plan");
     expect(result.response).toBe("I would change the config.");
     expect(result.timings.passes.map((p) => p.pass)).toEqual(["plan"]);
-  });
+  }, 120_000);
 
   test("a generated plan is valid JSON naming only planner-allowed commands", async () => {
     const allowed = app.commands.plannerAllowed().map((c) => c.name);
@@ -134,7 +134,7 @@ describe("a turn", () => {
       expect(result.timings.passes[0]?.generatedTokens).toBeGreaterThan(0);
       expectConsistent(result);
     }
-  });
+  }, 120_000);
 
   test("turn 2 evaluates only its new tokens; the responder reuses the whole planner prompt", async () => {
     await bridge.sequence.clearHistory();
@@ -157,7 +157,7 @@ describe("a turn", () => {
     expect(respond1!.reusedTokens).toBeGreaterThanOrEqual(plan1!.promptTokens);
     expect(respond2!.reusedTokens).toBeGreaterThanOrEqual(plan2!.promptTokens);
     console.log("token counts", JSON.stringify({ turn1: one.timings.passes, turn2: two.timings.passes }));
-  });
+  }, 120_000);
 
   test("history from turn 1 feeds turn 2 and both are in the session transcript", async () => {
     const memory = new ConversationMemory({ vaultDir: vault, session: "history-test" });
@@ -170,7 +170,7 @@ describe("a turn", () => {
     );
     const lines = readFileSync(memory.transcriptPath, "utf8").trim().split("\n");
     expect(JSON.parse(lines[0]!)).toMatchObject({ question: "what is the uptime?", answer: "Up 3 days." });
-  });
+  }, 120_000);
 
   test("Ctrl-C during the answer stops it at once and keeps the partial answer", async () => {
     const controller = new AbortController();
@@ -189,7 +189,7 @@ describe("a turn", () => {
     expect(result.stopped).toBe("interrupted");
     expect(result.timings.passes[1]!.generatedTokens).toBeLessThanOrEqual(2);
     expect(result.response).toBe(streamed.join(""));
-  });
+  }, 120_000);
 });
 
 describe("a turn with a 1 s timeout", () => {
@@ -208,5 +208,5 @@ describe("a turn with a 1 s timeout", () => {
     );
     expect(result.stopped).toBe("timeout");
     expect(result.commands.map((c) => c.name)).toEqual(["slow"]);
-  });
+  }, 120_000);
 });
