@@ -9,7 +9,7 @@ export function renderSearchHits(hits: readonly SearchHit[], style: Style): stri
   for (const hit of hits) {
     const where = `${hit.path}:${hit.lineStart}`;
     const heading = hit.heading === "" ? "" : ` ${style.bold(hit.heading)}`;
-    lines.push(`${style.cyan(where)}${heading} ${style.dim(`(score ${hit.score.toFixed(2)})`)}`);
+    lines.push(`${style.cyan(where)}${heading} ${style.dim(`(score ${Number(hit.score.toPrecision(3))})`)}`);
     for (const line of hit.excerpt.split("\n")) lines.push(`    ${line}`);
   }
   return lines;
