@@ -1,9 +1,6 @@
 import { userInfo } from "node:os";
 import { defineCommand } from "citty";
 import type { ConsolaInstance } from "consola";
-import { logFile } from "../app.ts";
-import { loadConfig } from "../config/load.ts";
-import { createLogger } from "../log/logger.ts";
 import { emberArgv } from "./ember-argv.ts";
 
 /**
@@ -34,13 +31,14 @@ export function loginShellPath(env: Record<string, string | undefined>): string 
 
 export interface PaneOptions {
   env: Record<string, string | undefined>;
-  log: ConsolaInstance;
+  /** Opened only when there is something to log, so an idle pane stays small. */
+  log(): Promise<ConsolaInstance>;
   /** What the operator sees in the pane about crashes. */
   say(line: string): void;
 }
 
 export async function runPane(options: PaneOptions): Promise<number> {
-  const { env, log } = options;
+  const { env } = options;
   const shell = [loginShellPath(env), "-l"];
   if (env.EMBER_SKIP_AUTO_REPL === "1") return run(shell, env);
 
@@ -54,6 +52,7 @@ export async function runPane(options: PaneOptions): Promise<number> {
     crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
     const delayMs = restartDelayMs(crashes);
     const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+    const log = await options.log();
     log.warn("repl crashed", {
       command: repl,
       code: ended.code,
@@ -124,12 +123,27 @@ export default defineCommand({
   },
   async run() {
     const env = process.env;
-    const settings = loadConfig({ env, cwd: process.cwd() });
-    const { level, maxBytes, keep } = settings.config.log;
-    const logger = createLogger({ file: logFile(settings.vaultDir), level, maxBytes, keep });
     // Ctrl-C goes to the whole foreground group; it is the child's to handle, not a reason to end the pane.
     process.on("SIGINT", () => {});
-    const code = await runPane({ env, log: logger.log, say: (line) => process.stderr.write(`${line}\n`) });
+    const code = await runPane({
+      env,
+      log: () => openLog(env),
+      say: (line) => process.stderr.write(`${line}\n`),
+    });
     process.exit(code);
   },
 });
+
+let opened: Promise<ConsolaInstance> | undefined;
+
+/** The vault's log, by the current config; loaded on first use (config and logger cost ~25 MB). */
+function openLog(env: Record<string, string | undefined>): Promise<ConsolaInstance> {
+  opened ??= Promise.all([import("../app.ts"), import("../config/load.ts"), import("../log/logger.ts")]).then(
+    ([{ logFile }, { loadConfig }, { createLogger }]) => {
+      const settings = loadConfig({ env, cwd: process.cwd() });
+      const { level, maxBytes, keep } = settings.config.log;
+      return createLogger({ file: logFile(settings.vaultDir), level, maxBytes, keep }).log;
+    },
+  );
+  return opened;
+}
