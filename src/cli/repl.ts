@@ -18,6 +18,8 @@ export default defineCommand({
     const code = await runRepl(app, io, { booted: agentsDone, ask: startPlanner(app, io) });
     await hud.stop();
     app.logger.log.info("exit", { code });
+    // Writes to a pipe complete asynchronously: exiting before they drain would cut the output short.
+    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
     process.exit(code);
   },
 });

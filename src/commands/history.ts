@@ -10,7 +10,7 @@ export const historyCommand: SlashCommand = {
   run(args, { app, out, style }) {
     const count = args[0] === undefined ? 20 : Number(args[0]);
     if (!Number.isInteger(count) || count < 1)
-      throw new UsageError(`expected a number of lines, got ${args[0]}`);
+      throw new UsageError(`expected a number of lines, got ${(args[0] ?? "").slice(0, 40)}`);
     const lines = app.history.lines.slice(-count);
     if (lines.length === 0) out.line(style.dim("no history yet"));
     const first = app.history.lines.length - lines.length + 1;
