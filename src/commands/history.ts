@@ -1,16 +1,39 @@
+import { recentTurns } from "../planner/transcripts.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
 
+const oneLine = (text: string, max: number) => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
 export const historyCommand: SlashCommand = {
   name: "history",
-  summary: "show recent input (and past conversation transcripts)",
-  usage: "/history [N]",
+  summary: "show recent input, or with `answers` the recent questions and answers",
+  usage: "/history [N] | /history answers [N]",
   plannerAllowed: true,
   requiresReady: false,
+  complete: (args) => (args.length === 0 ? ["answers"] : []),
   run(args, { app, out, style }) {
-    const count = args[0] === undefined ? 20 : Number(args[0]);
+    const answers = args[0] === "answers";
+    const countText = answers ? args[1] : args[0];
+    const count = countText === undefined ? (answers ? 5 : 20) : Number(countText);
     if (!Number.isInteger(count) || count < 1)
-      throw new UsageError(`expected a number of lines, got ${(args[0] ?? "").slice(0, 40)}`);
+      throw new UsageError(`expected a number, got ${(countText ?? "").slice(0, 40)}`);
+    if (answers) {
+      const turns = recentTurns(app.settings.vaultDir, count);
+      if (turns.length === 0)
+        out.line(style.dim("no conversation yet (transcripts are in the vault's logs/transcripts/)"));
+      for (const turn of turns) {
+        const ran = turn.commands.map((c) => `/${c.name}`).join(" ");
+        out.line(
+          `${style.dim(turn.time.slice(0, 19).replace("T", " "))}  ${style.bold(oneLine(turn.question, 100))}`,
+        );
+        if (ran) out.line(style.dim(`  ran ${ran}`));
+        out.line(`  ${oneLine(turn.answer, 200)}${turn.stopped ? style.yellow(` [${turn.stopped}]`) : ""}`);
+      }
+      return;
+    }
     const lines = app.history.lines.slice(-count);
     if (lines.length === 0) out.line(style.dim("no history yet"));
     const first = app.history.lines.length - lines.length + 1;

@@ -40,7 +40,7 @@ describe("piped mode", () => {
     const { code, stdout } = await runEmber([], { vault: vault(), stdin: bytes });
     expect(code).toBe(0);
     expect(stdout).toContain("unknown command /sta\ufffd\ufffdtus");
-    expect(stdout).toContain("expected a number of lines");
+    expect(stdout).toContain("expected a number, got xxxx");
     expect(stdout).toContain("Slash commands");
   });
 
