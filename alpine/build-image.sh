@@ -3,7 +3,7 @@
 #   partition 1, FAT32: the Alpine Raspberry Pi release (firmware, kernel, initramfs, apks/), the
 #                       Ember apkovl (alpine/build-overlay.sh) and the apk cache folder cache/;
 #   partition 2, ext4 labelled EMBERDATA: ember/bin/ember, ember/models/, ember/vault/ (empty
-#                       layout) and ember/runtime/, made by mke2fs -d (through genimage).
+#                       layout) and ember/runtime/, made by mke2fs -d, owned by the ember user.
 #
 #   alpine/build-image.sh         (make image ALPINE_TARBALL=PATH_OR_URL [ALPINE_SHA256=...] [MODEL=x.gguf])
 #
@@ -42,13 +42,15 @@ OUT=${OUT:-$REPO_DIR/dist/ember-rpi.img}
 BOOT_SIZE=${BOOT_SIZE:-}
 DATA_SIZE=${DATA_SIZE:-}
 EMBER_DATA_LABEL=${EMBER_DATA_LABEL:-EMBERDATA}
+EMBER_UID=${EMBER_UID:-1000}
+export EMBER_UID
 BOOT_LABEL=${BOOT_LABEL:-EMBERBOOT}
 export EMBER_DATA_LABEL
 
 die() { echo "build-image: $*" >&2; exit 1; }
 # mkfs.vfat and mke2fs live in sbin, which is not on a normal user's PATH on Debian.
 PATH=$PATH:/usr/sbin:/sbin
-for tool in genimage mcopy mkfs.vfat mke2fs e2fsck tar gzip sha256sum; do
+for tool in genimage mcopy mkfs.vfat mke2fs debugfs tar gzip sha256sum; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		die "$tool not found (Debian: apt-get install genimage mtools dosfstools e2fsprogs)"
 done
@@ -59,6 +61,7 @@ done
 [ -z "$MODEL" ] || [ -f "$MODEL" ] || die "MODEL=$MODEL is not a file"
 case $MODEL in '' | *.gguf) ;; *) die "MODEL=$MODEL is not a .gguf file" ;; esac
 [ -z "$APK_CACHE_DIR" ] || [ -d "$APK_CACHE_DIR" ] || die "APK_CACHE_DIR=$APK_CACHE_DIR is not a folder"
+case $EMBER_UID in '' | *[!0-9]*) die "EMBER_UID=\"$EMBER_UID\" must be a number" ;; esac
 for label in "$EMBER_DATA_LABEL" "$BOOT_LABEL"; do
 	case $label in '' | *[!A-Z0-9_-]*) die "label \"$label\": use A-Z 0-9 _ - only" ;; esac
 done
@@ -78,7 +81,9 @@ http://* | https://*)
 	tarball=$ALPINE_CACHE/$(basename "${ALPINE_TARBALL%%\?*}")
 	if [ ! -f "$tarball" ]; then
 		echo "build-image: fetching $ALPINE_TARBALL"
-		curl -fL --retry 3 -o "$tarball.part" "$ALPINE_TARBALL" ||
+		progress=-sS
+		[ -t 2 ] && progress=-#
+		curl -fL $progress --retry 3 -o "$tarball.part" "$ALPINE_TARBALL" ||
 			{ rm -f "$tarball.part"; die "could not download $ALPINE_TARBALL"; }
 		mv -f "$tarball.part" "$tarball"
 	fi
@@ -150,9 +155,18 @@ ls -A "$BOOT" | while IFS= read -r entry; do
 		{ cat "$WORK/mcopy.log" >&2; die "mcopy of $entry failed: the boot partition is too small (BOOT_SIZE=$BOOT_SIZE)"; }
 done
 
+# mke2fs -d copies the files with the builder's ids; debugfs then gives ember/ to the operator,
+# who must own it (the REPL writes the vault, upgrades swap the binary in place).
+mke2fs -q -t ext4 -L "$EMBER_DATA_LABEL" -E root_owner=0:0 -d "$DATA" "$WORK/out/data.ext4" "$DATA_SIZE" \
+	>"$WORK/mke2fs.log" 2>&1 || { cat "$WORK/mke2fs.log" >&2; die "mke2fs failed (DATA_SIZE=$DATA_SIZE)"; }
+(cd "$DATA" && find ember) | while IFS= read -r path; do
+	printf 'sif "/%s" uid %s\nsif "/%s" gid %s\n' "$path" "$EMBER_UID" "$path" "$EMBER_UID"
+done >"$WORK/owners.debugfs"
+debugfs -w -f "$WORK/owners.debugfs" "$WORK/out/data.ext4" >"$WORK/debugfs.log" 2>&1 ||
+	{ cat "$WORK/debugfs.log" >&2; die "debugfs could not set owners on the data partition"; }
+
 image_name=$(basename "$OUT")
-sed -e "s|@DATA_LABEL@|$EMBER_DATA_LABEL|g" -e "s|@DATA_DIR@|$DATA|g" -e "s|@DATA_SIZE@|$DATA_SIZE|g" \
-	-e "s|@IMAGE_NAME@|$image_name|g" "$ALPINE_DIR/genimage.cfg.in" >"$WORK/genimage.cfg"
+sed -e "s|@IMAGE_NAME@|$image_name|g" "$ALPINE_DIR/genimage.cfg.in" >"$WORK/genimage.cfg"
 genimage --config "$WORK/genimage.cfg" --rootpath "$WORK/empty" --tmppath "$WORK/tmp" \
 	--inputpath "$WORK/out" --outputpath "$WORK/out" >"$WORK/genimage.log" 2>&1 ||
 	{ tail -n 20 "$WORK/genimage.log" >&2; die "genimage failed (BOOT_SIZE=$BOOT_SIZE DATA_SIZE=$DATA_SIZE)"; }

@@ -75,11 +75,12 @@ LBU
 add_service() { mkdir -p "$ROOTFS/etc/runlevels/$2" && ln -sfn "/etc/init.d/$1" "$ROOTFS/etc/runlevels/$2/$1"; }
 for s in devfs dmesg mdev hwdrivers modloop; do add_service "$s" sysinit; done
 for s in hwclock modules sysctl hostname bootmisc syslog networking; do add_service "$s" boot; done
-for s in sshd; do add_service "$s" default; done
+add_service sshd default
 for s in mount-ro killprocs savecache; do add_service "$s" shutdown; done
 
 if [ -n "$EMBER_SSH_KEYS" ]; then
-	mkdir -p -m 0700 "$ROOTFS/home/$EMBER_USER/.ssh"
+	mkdir -p "$ROOTFS/home/$EMBER_USER/.ssh"
+	chmod 0700 "$ROOTFS/home/$EMBER_USER/.ssh"
 	install -m 0600 "$EMBER_SSH_KEYS" "$ROOTFS/home/$EMBER_USER/.ssh/authorized_keys"
 fi
 mkdir -p "$ROOTFS/etc/ssh/sshd_config.d"

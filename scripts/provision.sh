@@ -398,7 +398,7 @@ step_data() {
 
 add_fstab() {
 	line="LABEL=$EMBER_DATA_LABEL $EMBER_DATA_MOUNT ext4 defaults,noatime,nofail 0 2"
-	grep -q "^LABEL=$EMBER_DATA_LABEL[[:space:]]" "$R/etc/fstab" 2>/dev/null && return 0
+	grep -q "^LABEL=${EMBER_DATA_LABEL}[[:space:]]" "$R/etc/fstab" 2>/dev/null && return 0
 	{ cat "$R/etc/fstab" 2>/dev/null || true; echo "$line"; } >"$WORK/fstab"
 	put_file "$WORK/fstab" /etc/fstab 0644
 	ensure_dir "$EMBER_DATA_MOUNT" 0755
