@@ -1,4 +1,5 @@
-import { userInfo } from "node:os";
+import { closeSync, openSync } from "node:fs";
+import { constants, userInfo } from "node:os";
 import { defineCommand } from "citty";
 import type { ConsolaInstance } from "consola";
 import { emberArgv } from "./ember-argv.ts";
@@ -39,36 +40,44 @@ export interface PaneOptions {
 
 export async function runPane(options: PaneOptions): Promise<number> {
   const { env } = options;
-  const shell = [loginShellPath(env), "-l"];
-  if (env.EMBER_SKIP_AUTO_REPL === "1") return run(shell, env);
+  const signals = new PaneSignals();
+  try {
+    const shell = [loginShellPath(env), "-l"];
+    if (env.EMBER_SKIP_AUTO_REPL === "1") return await signals.run(shell, env);
 
-  const repl = env.EMBER_PANE_COMMAND ? ["/bin/sh", "-c", env.EMBER_PANE_COMMAND] : [...emberArgv(), "repl"];
-  let crashes = 0;
-  for (;;) {
-    const started = Date.now();
-    const ended = await runChild(repl, env);
-    if (ended.code === 0 && !ended.signal) break;
-    const ranMs = Date.now() - started;
-    crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
-    const delayMs = restartDelayMs(crashes);
-    const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
-    const log = await options.log();
-    log.warn("repl crashed", {
-      command: repl,
-      code: ended.code,
-      signal: ended.signal,
-      ranMs,
-      crashes,
-      restartInMs: delayMs,
-    });
-    options.say(`ember: the REPL ${how}; restarting in ${delayMs / 1000}s (Ctrl-C for a shell)`);
-    if (await interruptedWhileWaiting(delayMs)) {
-      log.info("repl restart skipped: shell requested", { crashes });
-      break;
+    const repl = env.EMBER_PANE_COMMAND
+      ? ["/bin/sh", "-c", env.EMBER_PANE_COMMAND]
+      : [...emberArgv(), "repl"];
+    let crashes = 0;
+    for (;;) {
+      const started = Date.now();
+      const ended = await signals.runChild(repl, env);
+      if (signals.ended) return signals.exitCode();
+      if (ended.code === 0 && !ended.signal) break;
+      const ranMs = Date.now() - started;
+      crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
+      const log = await options.log();
+      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+      if (!terminalAttached()) {
+        // The pane was closed under it: nobody is left to use a restarted REPL.
+        log.warn("repl crashed; not restarted: the terminal is gone", { command: repl, ...ended, ranMs });
+        return 1;
+      }
+      const delayMs = restartDelayMs(crashes);
+      log.warn("repl crashed", { command: repl, ...ended, ranMs, crashes, restartInMs: delayMs });
+      options.say(`ember: the REPL ${how}; restarting in ${delayMs / 1000}s (Ctrl-C for a shell)`);
+      const woken = await signals.wait(delayMs);
+      if (woken === "end") return signals.exitCode();
+      if (woken === "interrupt") {
+        log.info("repl restart skipped: shell requested", { crashes });
+        break;
+      }
+      log.info("repl restart", { crashes });
     }
-    log.info("repl restart", { crashes });
+    return await signals.run(shell, env);
+  } finally {
+    signals.dispose();
   }
-  return run(shell, env);
 }
 
 interface ChildEnd {
@@ -76,44 +85,81 @@ interface ChildEnd {
   signal: string | null;
 }
 
-async function runChild(argv: string[], env: Record<string, string | undefined>): Promise<ChildEnd> {
-  let proc: ReturnType<typeof Bun.spawn>;
-  try {
-    proc = Bun.spawn(argv, { env, stdio: ["inherit", "inherit", "inherit"] });
-  } catch {
-    // Cannot even start (no such file): the same as a crash, so the backoff applies.
-    return { code: 127, signal: null };
+/**
+ * The pane's signals. Ctrl-C (SIGINT) reaches the whole foreground group: it is the child's to
+ * handle, and during a restart wait it asks for the shell. A hangup or termination (the pane
+ * closed, `kill`) is passed to the child and ends the pane: no restart, no shell.
+ */
+class PaneSignals {
+  ended: NodeJS.Signals | undefined;
+  #child: Bun.Subprocess | undefined;
+  #wake: ((why: "interrupt" | "end") => void) | undefined;
+  readonly #onEnd = (signal: NodeJS.Signals) => {
+    this.ended ??= signal;
+    this.#child?.kill(signal);
+    this.#wake?.("end");
+  };
+  readonly #onInterrupt = () => this.#wake?.("interrupt");
+
+  constructor() {
+    process.on("SIGHUP", this.#onEnd);
+    process.on("SIGTERM", this.#onEnd);
+    process.on("SIGINT", this.#onInterrupt);
   }
-  // Forward a hangup or termination so the child never outlives its pane.
-  const forward = (signal: NodeJS.Signals) => () => proc.kill(signal);
-  const onHup = forward("SIGHUP");
-  const onTerm = forward("SIGTERM");
-  process.on("SIGHUP", onHup);
-  process.on("SIGTERM", onTerm);
-  const code = await proc.exited;
-  process.off("SIGHUP", onHup);
-  process.off("SIGTERM", onTerm);
-  const signal = proc.signalCode;
-  return signal === null ? { code, signal: null } : { code: null, signal: String(signal) };
+
+  async runChild(argv: string[], env: Record<string, string | undefined>): Promise<ChildEnd> {
+    let proc: Bun.Subprocess;
+    try {
+      proc = Bun.spawn(argv, { env, stdio: ["inherit", "inherit", "inherit"] });
+    } catch {
+      // Cannot even start (no such file): the same as a crash, so the backoff applies.
+      return { code: 127, signal: null };
+    }
+    this.#child = proc;
+    const code = await proc.exited;
+    this.#child = undefined;
+    const signal = proc.signalCode;
+    return signal === null ? { code, signal: null } : { code: null, signal: String(signal) };
+  }
+
+  async run(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+    const ended = await this.runChild(argv, env);
+    return this.ended ? this.exitCode() : (ended.code ?? 1);
+  }
+
+  wait(ms: number): Promise<"timeout" | "interrupt" | "end"> {
+    if (this.ended) return Promise.resolve("end");
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish("timeout"), ms);
+      const finish = (why: "timeout" | "interrupt" | "end") => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve(why);
+      };
+      this.#wake = finish;
+    });
+  }
+
+  /** 128 + the signal's number, as a shell reports a death by signal. */
+  exitCode(): number {
+    return 128 + (this.ended ? (constants.signals[this.ended] ?? 0) : 0);
+  }
+
+  dispose(): void {
+    process.off("SIGHUP", this.#onEnd);
+    process.off("SIGTERM", this.#onEnd);
+    process.off("SIGINT", this.#onInterrupt);
+  }
 }
 
-async function run(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const ended = await runChild(argv, env);
-  return ended.code ?? 1;
-}
-
-function interruptedWhileWaiting(ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onInterrupt = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      process.off("SIGINT", onInterrupt);
-      resolve(false);
-    }, ms);
-    process.once("SIGINT", onInterrupt);
-  });
+/** Whether this process still has its terminal (after a pane is closed, /dev/tty cannot be opened). */
+function terminalAttached(): boolean {
+  try {
+    closeSync(openSync("/dev/tty", "r"));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export default defineCommand({
@@ -123,8 +169,6 @@ export default defineCommand({
   },
   async run() {
     const env = process.env;
-    // Ctrl-C goes to the whole foreground group; it is the child's to handle, not a reason to end the pane.
-    process.on("SIGINT", () => {});
     const code = await runPane({
       env,
       log: () => openLog(env),

@@ -113,4 +113,51 @@ describe("ember pane in a real terminal", () => {
     expect(screen.match(/broken/g)?.length ?? 0).toBeLessThanOrEqual(2);
     expect(logEntries(vault).some((e) => e.msg === "repl restart skipped: shell requested")).toBe(true);
   });
+
+  test("terminated: the signal reaches the REPL and the pane ends, with no restart and no shell", async () => {
+    const { tmux, vault } = await startPane({
+      EMBER_PANE_COMMAND: 'echo "repl $$ under $PPID running"; exec sleep 600',
+    });
+    const [childPid, pane] = pidsOn(await tmux.waitFor(/repl \d+ under \d+ running/));
+    process.kill(pane, "SIGTERM");
+    expect(await tmux.waitForExit()).toBe(143);
+    expect(alive(childPid)).toBe(false);
+    expect(readLog(vault)).not.toContain("repl crashed");
+  });
+
+  test("a closed pane (hangup) ends it instead of restarting the REPL forever", async () => {
+    const { tmux } = await startPane({
+      EMBER_PANE_COMMAND: 'echo "repl $$ under $PPID running"; exec sleep 600',
+    });
+    const [childPid, pane] = pidsOn(await tmux.waitFor(/repl \d+ under \d+ running/));
+    await tmux.kill();
+    for (let i = 0; i < 200 && (alive(pane) || alive(childPid)); i++) await Bun.sleep(50);
+    expect(alive(pane)).toBe(false);
+    expect(alive(childPid)).toBe(false);
+  });
 });
+
+/** The fake REPL's pid and its parent's (the `ember pane` process), from what it printed. */
+function pidsOn(screen: string): [number, number] {
+  const match = /repl (\d+) under (\d+) running/.exec(screen);
+  const pids: [number, number] = [Number(match?.[1]), Number(match?.[2])];
+  expect(pids.every((pid) => pid > 1 && alive(pid))).toBe(true);
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readLog(vault: string): string {
+  try {
+    return readFileSync(join(vault, "logs", "ember.log"), "utf8");
+  } catch {
+    return "";
+  }
+}
