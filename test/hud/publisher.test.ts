@@ -140,6 +140,8 @@ describe("the HUD publisher in a real tmux server", () => {
     }
     expect(leader).toBe("A");
     expect(await globalOption(tmux, HUD_OPTION)).toContain("no model");
+    // B's control client went with it (its stdin closed): only A's is left.
+    expect(await controlClientPids(tmux)).toEqual([a.status().clientPid ?? -1]);
   });
 
   test("a leader that stops hands over at once: the options are cleared and the next refresh takes them", async () => {
