@@ -19,7 +19,10 @@ export async function run(argv: string[], env: Record<string, string> = {}, cwd 
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith("EMBER_") && !k.startsWith("LLAMA_") && !k.startsWith("APK_"))
       base[k] = v;
-  const proc = Bun.spawn(argv, {
+  // sfdisk, debugfs and mkfs.vfat live in sbin, which a normal user's PATH on Debian lacks.
+  base.PATH = `${base.PATH ?? "/usr/bin:/bin"}:/usr/sbin:/sbin`;
+  const [command = "", ...args] = argv;
+  const proc = Bun.spawn([Bun.which(command, { PATH: base.PATH }) ?? command, ...args], {
     cwd,
     env: { ...base, ...env },
     stdout: "pipe",
