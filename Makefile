@@ -15,7 +15,7 @@ endif
 # A checkout keeps its vault beside the code unless VAULT_DIR says otherwise.
 export VAULT_DIR ?= $(CURDIR)/vault
 
-.PHONY: run repl test typecheck lint unit logs clean deps test-deps build build-arm64 release
+.PHONY: run repl test typecheck lint unit logs clean deps test-deps build build-arm64 release overlay image
 
 run: deps
 	@$(BUN) src/main.ts $(ARGS)
@@ -61,6 +61,19 @@ release: deps
 	@test -n "$(VERSION)" -a -n "$(KEY)" || { echo "usage: make release VERSION=x.y.z KEY=path/to.key" >&2; exit 2; }
 	$(BUN) scripts/build.ts
 	$(BUN) scripts/release.ts --version $(VERSION) --key $(KEY)
+
+# dist/ember.apkovl.tar.gz for diskless Alpine on a Pi (options: see alpine/build-overlay.sh).
+overlay:
+	sh alpine/build-overlay.sh
+
+# make image ALPINE_TARBALL=PATH_OR_URL [ALPINE_SHA256=...] [MODEL=path.gguf] [EMBER_BINARY=path]
+EMBER_BINARY ?= dist/ember-linux-arm64-musl
+image: $(EMBER_BINARY)
+	ALPINE_TARBALL="$(ALPINE_TARBALL)" ALPINE_SHA256="$(ALPINE_SHA256)" MODEL="$(MODEL)" \
+		EMBER_BINARY="$(EMBER_BINARY)" sh alpine/build-image.sh
+
+dist/ember-linux-arm64-musl: deps
+	$(BUN) scripts/build.ts --target linux-arm64-musl
 
 clean:
 	rm -rf dist node_modules $(TOOLS) .cache
