@@ -1,10 +1,9 @@
-import { accessSync, constants, statSync } from "node:fs";
-import { userInfo } from "node:os";
 import { basename } from "node:path";
 import { LlamaLogLevel } from "node-llama-cpp";
 import type { Config } from "../config/schema.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { loadLlama, type NativeRuntimeInfo, nativeRuntimeInfo } from "../llm/native.ts";
+import { loginShell } from "../os/login-shell.ts";
 import { EMBER_VERSION } from "../update/version.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
@@ -34,6 +33,8 @@ export interface ToolchainAgentOptions {
   /** Replaces /usr/share/ember/models and the other system folders (tests). */
   systemModelFolders?: readonly string[];
   loadAddon?: (config: Config) => Promise<AddonInfo>;
+  /** The environment whose $SHELL is checked. Default: this process's. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Whether a model is there to load, by the same rule the LLM bridge uses; reads folders only. */
@@ -96,16 +97,6 @@ export async function tmuxVersion(tmux: string, signal?: AbortSignal): Promise<s
 }
 
 /** $SHELL, else the account's shell from the password database; it must be an executable file. */
-export function loginShell(env: Record<string, string | undefined> = process.env): {
-  path: string;
-  from: string;
-  usable: boolean;
-} {
-  const fromEnv = env.SHELL;
-  const [path, from] = fromEnv ? [fromEnv, "$SHELL"] : [userInfo().shell ?? "", "/etc/passwd"];
-  return { path, from, usable: path !== "" && isExecutable(path) };
-}
-
 export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent {
   const tmux = options.tmux ?? "tmux";
   const cwd = options.cwd ?? process.cwd();
@@ -130,7 +121,7 @@ export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent
       if (tmuxResult.status === "fulfilled") parts.push(`tmux ${tmuxResult.value}`);
       else problems.push(`tmux not usable (${tmuxDetails.error})`);
 
-      const shell = loginShell();
+      const shell = loginShell(options.env);
       if (shell.usable) parts.push(basename(shell.path));
       else problems.push(`no login shell (${shell.from}: ${shell.path || "unset"})`);
 
@@ -163,15 +154,6 @@ export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent
 }
 
 export const toolchainAgent: Agent = createToolchainAgent();
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function messageOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

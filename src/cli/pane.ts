@@ -1,7 +1,8 @@
 import { closeSync, openSync } from "node:fs";
-import { constants, userInfo } from "node:os";
+import { constants } from "node:os";
 import { defineCommand } from "citty";
 import type { ConsolaInstance } from "consola";
+import { loginShell } from "../os/login-shell.ts";
 import { emberArgv } from "./ember-argv.ts";
 
 /**
@@ -25,9 +26,10 @@ export function restartDelayMs(crashesInARow: number): number {
   return Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** Math.max(0, crashesInARow - 1));
 }
 
-/** $SHELL, else the account's shell, else /bin/sh. */
+/** $SHELL, else the account's shell, else /bin/sh when neither can be run. */
 export function loginShellPath(env: Record<string, string | undefined>): string {
-  return env.SHELL || userInfo().shell || "/bin/sh";
+  const shell = loginShell(env);
+  return shell.usable ? shell.path : "/bin/sh";
 }
 
 export interface PaneOptions {

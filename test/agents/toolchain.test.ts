@@ -1,17 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  checkModel,
-  createToolchainAgent,
-  loadLlamaAddon,
-  loginShell,
-  tmuxVersion,
-} from "../../src/agents/toolchain.ts";
+import { checkModel, createToolchainAgent, loadLlamaAddon, tmuxVersion } from "../../src/agents/toolchain.ts";
 import { EMBER_VERSION } from "../../src/update/version.ts";
 import { tempDir, testConfig, testContext } from "./context.ts";
 
 const root = tempDir("ember-toolchain-");
+// The agent tests fix $SHELL so they do not depend on the login shell of whoever runs them (CI may have none).
+const SH = { SHELL: "/bin/sh" };
 afterAll(root.cleanup);
 
 const cwd = join(root.dir, "cwd");
@@ -51,10 +47,11 @@ test("tmuxVersion reads `tmux -V`, and a missing tmux rejects", async () => {
   await expect(tmuxVersion(join(root.dir, "no-tmux"))).rejects.toThrow();
 });
 
-test("loginShell prefers $SHELL, then the password database, and checks it is executable", () => {
-  expect(loginShell({ SHELL: "/bin/sh" })).toEqual({ path: "/bin/sh", from: "$SHELL", usable: true });
-  expect(loginShell({ SHELL: join(root.dir, "nosh") })).toMatchObject({ usable: false });
-  expect(loginShell({})).toMatchObject({ from: "/etc/passwd", usable: true });
+test("an unusable login shell degrades the agent and names where it came from", async () => {
+  const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: { SHELL: join(root.dir, "nosh") } });
+  const outcome = await agent.run(testContext(withModel));
+  expect(outcome.status).toBe("degraded");
+  expect(outcome.summary).toBe(`no login shell ($SHELL: ${join(root.dir, "nosh")})`);
 });
 
 describe("toolchain agent", () => {
@@ -67,7 +64,7 @@ describe("toolchain agent", () => {
   });
 
   test("ok with tmux, a shell, a model and the addon; details carry versions", async () => {
-    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: SH });
     const outcome = await agent.run(testContext(withModel));
     expect(outcome.status).toBe("ok");
     expect(outcome.summary).toMatch(
@@ -86,7 +83,7 @@ describe("toolchain agent", () => {
   });
 
   test("no model is degraded with the reason", async () => {
-    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: SH });
     const outcome = await agent.run(testContext(vault));
     expect(outcome).toMatchObject({
       status: "degraded",
@@ -95,7 +92,7 @@ describe("toolchain agent", () => {
   });
 
   test("a configured model that is not there is named", async () => {
-    const agent = createToolchainAgent({ cwd, systemModelFolders: [] });
+    const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: SH });
     const config = testConfig(vault, (c) => {
       c.llm.model = "qwen-0.5b";
     });
@@ -104,7 +101,12 @@ describe("toolchain agent", () => {
   });
 
   test("a missing tmux is degraded, not failed", async () => {
-    const agent = createToolchainAgent({ tmux: join(root.dir, "no-tmux"), cwd, systemModelFolders: [] });
+    const agent = createToolchainAgent({
+      tmux: join(root.dir, "no-tmux"),
+      cwd,
+      systemModelFolders: [],
+      env: SH,
+    });
     const outcome = await agent.run(testContext(withModel));
     expect(outcome.status).toBe("degraded");
     expect(outcome.summary).toStartWith("tmux not usable (");
@@ -115,6 +117,7 @@ describe("toolchain agent", () => {
     const agent = createToolchainAgent({
       cwd,
       systemModelFolders: [],
+      env: SH,
       loadAddon: () => Promise.reject(new Error("libllama.so: cannot open shared object file")),
     });
     const outcome = await agent.run(testContext(withModel));
