@@ -46,8 +46,10 @@ export function writeTmuxConf(vaultDir: string, text: string): string {
  * server; `source-file` applies the same config to a server that was already running.
  */
 export function tmuxSessionArgv(tmux: string, configFile: string, session: string): string[] {
+  // -u: Ember writes UTF-8; without it tmux in a C locale (no LANG at boot) draws "_" instead.
   return [
     tmux,
+    "-u",
     "-f",
     configFile,
     "start-server",

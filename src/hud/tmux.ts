@@ -85,8 +85,10 @@ export class TmuxControlClient {
     // A client started inside tmux refuses to attach while $TMUX names a server ("nested").
     delete env.TMUX;
     delete env.TMUX_PANE;
+    // -u: the HUD's text is UTF-8 whatever the locale (tmux in a C locale would turn it into "_").
     const argv = [
       options.tmux ?? "tmux",
+      "-u",
       "-S",
       options.location.socket,
       "-C",

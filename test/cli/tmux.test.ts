@@ -89,6 +89,7 @@ describe("the rendered tmux.conf", () => {
   test("one tmux call: start the server with the config, apply it to a running one, create or attach", () => {
     expect(tmuxSessionArgv("/usr/bin/tmux", "/v/state/tmux.conf", "ember")).toEqual([
       "/usr/bin/tmux",
+      "-u",
       "-f",
       "/v/state/tmux.conf",
       "start-server",

@@ -262,7 +262,7 @@ export class TmuxSession {
 
   /** Run one tmux command against this session's server; returns its stdout. */
   async tmux(args: string[]): Promise<string> {
-    const proc = Bun.spawn(["tmux", "-S", this.socket, ...args], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["tmux", "-u", "-S", this.socket, ...args], { stdout: "pipe", stderr: "pipe" });
     // A tmux client never needs long; one that hangs must fail the test, not stall it.
     const timer = setTimeout(() => proc.kill(), COMMAND_TIMEOUT_MS);
     try {
