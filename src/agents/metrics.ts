@@ -1,6 +1,7 @@
 import { readFileSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem, uptime } from "node:os";
 import type { Config } from "../config/schema.ts";
+import { formatBytes } from "../terminal/bytes.ts";
 import { describeFsError } from "./describe-fs-error.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
@@ -108,17 +109,6 @@ function readTemperature(zone: string): Metrics["temperature"] {
   if (Number.isNaN(millidegrees))
     return { zone, unavailable: `not a temperature: ${text.trim().slice(0, 40)}` };
   return { zone, celsius: millidegrees / 1000 };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 export function summarizeMetrics(metrics: Metrics): string {

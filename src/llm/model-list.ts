@@ -1,5 +1,6 @@
+import { formatBytes } from "../terminal/bytes.ts";
 import { type DiscoverOptions, discoverModels } from "./discover.ts";
-import { formatBytes, formatParameters, type ModelInfo, readModelInfo } from "./model-info.ts";
+import { formatParameters, type ModelInfo, readModelInfo } from "./model-info.ts";
 
 export interface ListedModel {
   path: string;

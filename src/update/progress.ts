@@ -1,18 +1,7 @@
+import { formatBytes } from "../terminal/bytes.ts";
 import type { DownloadProgress } from "./download.ts";
 
 const BAR_WIDTH = 24;
-
-/** `2.0 MiB` style sizes, binary units as `du -h` shows them. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";

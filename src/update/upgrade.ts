@@ -1,10 +1,11 @@
 import { chmodSync, rmSync } from "node:fs";
+import { formatBytes } from "../terminal/bytes.ts";
 import { type ChannelLocation, loadChannel, resolveChannel, resolveEntryUrl } from "./channel.ts";
 import { downloadVerified } from "./download.ts";
 import { explainFsError, fsyncFile } from "./durable-fs.ts";
 import { installLayout, removeStaleTemps, swapIn } from "./install.ts";
 import { trustedPublicKeys } from "./keys.ts";
-import { formatBytes, type ProgressSink } from "./progress.ts";
+import type { ProgressSink } from "./progress.ts";
 import { runSelfTest } from "./self-test.ts";
 import { runningTarget } from "./targets.ts";
 import { artifactFor, checkNewer } from "./verify.ts";

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  formatBytes,
   type Metrics,
   metricsAgent,
   parseMeminfo,
@@ -67,12 +66,6 @@ test("parseMeminfo turns kB into bytes", () => {
   expect(fields.get("MemTotal")).toBe(8000 * 1024);
   expect(fields.get("MemAvailable")).toBe(5000 * 1024);
   expect(fields.get("HugePages_Total")).toBe(4);
-});
-
-test("formatBytes", () => {
-  expect(formatBytes(512)).toBe("512 B");
-  expect(formatBytes(1536)).toBe("1.5 KiB");
-  expect(formatBytes(3 * 1024 ** 3)).toBe("3.0 GiB");
 });
 
 describe("metrics agent", () => {

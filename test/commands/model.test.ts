@@ -26,7 +26,7 @@ describe("/model", () => {
     expect(result.ok).toBe(true);
     const row = output.split("\n").find((line) => line.includes("tiny.gguf"));
     expect(row).toMatch(
-      /^\*\s+Ember Tiny Test Model\s+llama\s+135K\s+F32\s+4096\s+[\d.]+ KB\s+\S+tiny\.gguf$/,
+      /^\*\s+Ember Tiny Test Model\s+llama\s+135K\s+F32\s+4096\s+[\d.]+ KiB\s+\S+tiny\.gguf$/,
     );
     expect(output).toContain("loads on the first question");
   }, 120_000);
