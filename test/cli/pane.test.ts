@@ -1,39 +1,19 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HEALTHY_RUN_MS, restartDelayMs } from "../../src/cli/pane.ts";
-import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
-import { TmuxSession } from "../helpers/tmux.ts";
+import { type EmberTerminal, emberTerminals } from "../helpers/ember-terminals.ts";
+import type { TmuxSession } from "../helpers/tmux.ts";
 
-const vaults: string[] = [];
-let tmux: TmuxSession | undefined;
-afterEach(async () => {
-  await tmux?.kill();
-  tmux = undefined;
-});
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
+const terminals = emberTerminals();
 
 /** `ember pane` in a real terminal, with /bin/sh as the login shell and an empty home. */
-async function startPane(extraEnv: Record<string, string>): Promise<{ tmux: TmuxSession; vault: string }> {
-  const vault = tempVault();
-  vaults.push(vault);
-  tmux = await TmuxSession.start({
-    command: [process.execPath, MAIN, "pane"],
-    env: emberEnv(vault, {
-      TERM: "screen",
-      SHELL: "/bin/sh",
-      HOME: vault,
-      ENV: "",
-      PS1: "shell$ ",
-      ...extraEnv,
-    }),
-    cwd: vault,
-    width: 100,
-    height: 30,
+function startPane(extraEnv: Record<string, string>): Promise<EmberTerminal> {
+  const vault = terminals.freshVault();
+  return terminals.start(["pane"], {
+    vault,
+    env: { SHELL: "/bin/sh", HOME: vault, ENV: "", PS1: "shell$ ", ...extraEnv },
   });
-  return { tmux, vault };
 }
 
 /** Waits for the shell's prompt (typing earlier could be flushed as the REPL leaves raw mode), then runs a command. */

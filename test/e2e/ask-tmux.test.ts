@@ -1,27 +1,17 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
+import { emberTerminals } from "../helpers/ember-terminals.ts";
 import { tinyModelPath } from "../helpers/models.ts";
-import { TmuxSession } from "../helpers/tmux.ts";
 
-const vaults: string[] = [];
-let tmux: TmuxSession | undefined;
-afterEach(async () => {
-  await tmux?.kill();
-  tmux = undefined;
-});
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
+const terminals = emberTerminals();
 
 /**
  * A vault whose grounding is large enough that evaluating one question's prompt on a wider
  * generated model takes many seconds: long enough for Ctrl-C to land during the turn.
  */
 function slowVault(): string {
-  const vault = tempVault();
-  vaults.push(vault);
+  const vault = terminals.freshVault();
   mkdirSync(join(vault, "config"), { recursive: true });
   writeFileSync(join(vault, "config", "ember.yml"), "llm:\n  contextSize: 16384\n  groundingTokens: 14000\n");
   const paragraph = "The node keeps its logs in the vault and reports its health with the status command. ";
@@ -34,13 +24,9 @@ function slowVault(): string {
 
 describe("asking in the REPL", () => {
   test("Ctrl-C during a turn stops it at once, marks it [interrupted], and the REPL goes on", async () => {
-    const vault = slowVault();
-    tmux = await TmuxSession.start({
-      command: [process.execPath, MAIN],
-      env: emberEnv(vault, { TERM: "screen", LLAMA_CPP_MODEL: tinyModelPath({ embd: 512, layers: 4 }) }),
-      cwd: vault,
-      width: 100,
-      height: 30,
+    const { tmux } = await terminals.start([], {
+      vault: slowVault(),
+      env: { LLAMA_CPP_MODEL: tinyModelPath({ embd: 512, layers: 4 }) },
     });
     await tmux.waitFor(/^ember> ?$/m, { timeoutMs: 30_000 });
     await tmux.sendText("is the node healthy?");

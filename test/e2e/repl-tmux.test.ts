@@ -1,33 +1,14 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
-import { TmuxSession } from "../helpers/tmux.ts";
+import { type EmberTerminal, emberTerminals } from "../helpers/ember-terminals.ts";
 
-const vaults: string[] = [];
-let tmux: TmuxSession | undefined;
-afterEach(async () => {
-  await tmux?.kill();
-  tmux = undefined;
-});
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
+const terminals = emberTerminals();
 
-async function startRepl(
-  extraEnv: Record<string, string> = {},
-): Promise<{ tmux: TmuxSession; vault: string }> {
-  const vault = tempVault();
-  vaults.push(vault);
-  tmux = await TmuxSession.start({
-    command: [process.execPath, MAIN],
-    env: emberEnv(vault, { TERM: "screen", ...extraEnv }),
-    cwd: vault,
-    width: 100,
-    height: 30,
-  });
-  await tmux.waitFor(/^ember> ?$/m, { timeoutMs: 20_000 });
-  return { tmux, vault };
+async function startRepl(env: Record<string, string> = {}): Promise<EmberTerminal> {
+  const started = await terminals.start([], { env });
+  await started.tmux.waitFor(/^ember> ?$/m, { timeoutMs: 20_000 });
+  return started;
 }
 
 describe("the REPL in a real terminal", () => {

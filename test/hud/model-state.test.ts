@@ -1,11 +1,9 @@
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
 import { hudModelFrom } from "../../src/hud/model-state.ts";
 import { ModelFileError, ModelNotFoundError } from "../../src/llm/errors.ts";
 import { readModelInfo } from "../../src/llm/model-info.ts";
-import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
+import { emberTerminals } from "../helpers/ember-terminals.ts";
 import { tinyModelPath } from "../helpers/models.ts";
-import { TmuxSession } from "../helpers/tmux.ts";
 
 describe("hudModelFrom: the model loader's state as the HUD shows it", () => {
   test("none, loading (with the file's name when known) and failed", () => {
@@ -27,35 +25,19 @@ describe("hudModelFrom: the model loader's state as the HUD shows it", () => {
   });
 });
 
-const vaults: string[] = [];
-let tmux: TmuxSession | undefined;
-afterEach(async () => {
-  await tmux?.kill();
-  tmux = undefined;
-});
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
+const terminals = emberTerminals();
 
 describe("the REPL pushes its model state into tmux", () => {
   test("with a model, the HUD goes to ready and names it", async () => {
     const model = tinyModelPath();
     const { name } = await readModelInfo(model);
-    const vault = tempVault();
-    vaults.push(vault);
-    tmux = await TmuxSession.start({
-      command: [process.execPath, MAIN, "repl"],
-      env: emberEnv(vault, { TERM: "screen", LLAMA_CPP_MODEL: model }),
-      cwd: vault,
-      width: 100,
-    });
+    const { tmux } = await terminals.start(["repl"], { env: { LLAMA_CPP_MODEL: model } });
     await tmux.waitFor(/^ember> ?$/m);
-    const session = tmux;
     const deadline = Date.now() + 60_000;
     let hud = "";
     while (!hud.includes(`#[fg=green]${name}#[fg=default]`) && Date.now() < deadline) {
       await Bun.sleep(100);
-      hud = await session.tmux(["show-options", "-gqv", "@ember_hud"]);
+      hud = await tmux.tmux(["show-options", "-gqv", "@ember_hud"]);
     }
     expect(hud).toContain(`#[fg=green]${name}#[fg=default]`);
     expect(hud).toStartWith("#[fg=colour244]test#[fg=default]");
