@@ -89,14 +89,23 @@ const CONTROL_KEYS: Record<number, KeyName> = {
   127: "backspace",
 };
 
-/** CSI sequences by their parameter and final byte ("" parameter = none). */
-const CSI_KEYS: Record<string, KeyName> = {
+/**
+ * Arrows, Home and End by their final byte. Terminals send them as CSI (ESC [ A) in normal cursor
+ * mode and as SS3 (ESC O A) in application mode: the CSI table includes them, and they are all the
+ * SS3 sequences decoded.
+ */
+const CURSOR_KEYS: Record<string, KeyName> = {
   A: "up",
   B: "down",
   C: "right",
   D: "left",
   H: "home",
   F: "end",
+};
+
+/** CSI sequences by their parameter and final byte ("" parameter = none). */
+const CSI_KEYS: Record<string, KeyName> = {
+  ...CURSOR_KEYS,
   Z: "shift-tab",
   "1~": "home",
   "7~": "home",
@@ -109,15 +118,6 @@ const CSI_KEYS: Record<string, KeyName> = {
   "1;3D": "word-left",
   "1;5H": "home",
   "1;5F": "end",
-};
-
-const SS3_KEYS: Record<string, KeyName> = {
-  A: "up",
-  B: "down",
-  C: "right",
-  D: "left",
-  H: "home",
-  F: "end",
 };
 
 const ALT_KEYS: Record<number, KeyName> = {
@@ -224,7 +224,7 @@ function parseEscape(bytes: Uint8Array, start: number, final: boolean): EscapePa
     if (code === undefined) {
       return final ? { next: start + 2, event: { type: "unknown", sequence: raw(start + 2) } } : "incomplete";
     }
-    const name = SS3_KEYS[String.fromCharCode(code)];
+    const name = CURSOR_KEYS[String.fromCharCode(code)];
     return {
       next: start + 3,
       event: name ? { type: "key", name } : { type: "unknown", sequence: raw(start + 3) },
