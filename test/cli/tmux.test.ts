@@ -41,32 +41,18 @@ describe("the rendered tmux.conf", () => {
     try {
       await tmuxCommand(["-L", socket, "-f", file, "new-session", "-d", "-s", "ember", "sleep 60"]);
       const show = (option: string) => tmuxCommand(["-L", socket, "show-options", "-gv", option]);
+      const statusRight = () =>
+        tmuxCommand(["-L", socket, "display-message", "-p", "-t", "ember", "#{T:status-right}"]);
       expect(await show("status-right")).toContain("#{@ember_hud}");
       expect((await show("default-command")).trim()).toBe("/usr/bin/ember pane");
       expect((await show("mouse")).trim()).toBe("on");
       expect((await show("default-terminal")).trim()).toContain("256color");
       expect(Number(await show("history-limit"))).toBeGreaterThanOrEqual(10000);
       // With no REPL publishing, the status line still names the session and the time.
-      const empty = await tmuxCommand([
-        "-L",
-        socket,
-        "display-message",
-        "-p",
-        "-t",
-        "ember",
-        "#{T:status-right}",
-      ]);
+      const empty = await statusRight();
       expect(empty).toContain("ember | no Ember REPL running |");
       await tmuxCommand(["-L", socket, "set", "-g", "@ember_hud", "#[fg=green]ok, fine#[fg=default]"]);
-      const shown = await tmuxCommand([
-        "-L",
-        socket,
-        "display-message",
-        "-p",
-        "-t",
-        "ember",
-        "#{T:status-right}",
-      ]);
+      const shown = await statusRight();
       expect(shown).toContain("ok, fine");
       expect(shown).not.toContain("no Ember REPL");
     } finally {
