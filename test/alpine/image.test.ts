@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VAULT_FOLDERS } from "../../src/agents/provision.ts";
-import { REPO, type RunResult, run, runOk, sha256 } from "./shell.ts";
+import type { ProcessOutput } from "../helpers/subprocess.ts";
+import { REPO, run, runOk, sha256 } from "./shell.ts";
 
 const BUILD = join(REPO, "alpine", "build-image.sh");
 const STANDIN = join(REPO, "scripts", "make-alpine-standin.sh");
@@ -16,7 +17,7 @@ let binary: Uint8Array;
 let binaryPath: string;
 let modelPath: string;
 let image: string;
-let build: RunResult;
+let build: ProcessOutput;
 
 interface Partition {
   start: number;

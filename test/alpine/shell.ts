@@ -1,20 +1,19 @@
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { collectOutput, type ProcessOutput } from "../helpers/subprocess.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * Runs a command to completion without blocking the event loop (a test's own HTTP server must
  * keep answering while the script downloads from it). Ember's and LLAMA variables are dropped.
  */
-export async function run(argv: string[], env: Record<string, string> = {}, cwd = REPO): Promise<RunResult> {
+export async function run(
+  argv: string[],
+  env: Record<string, string> = {},
+  cwd = REPO,
+): Promise<ProcessOutput> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !k.startsWith("EMBER_") && !k.startsWith("LLAMA_") && !k.startsWith("APK_"))
@@ -29,12 +28,7 @@ export async function run(argv: string[], env: Record<string, string> = {}, cwd 
     stderr: "pipe",
     stdin: "ignore",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+  return collectOutput(proc);
 }
 
 /** Like run, but a non-zero exit throws with the command's stderr. */

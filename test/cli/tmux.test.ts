@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderTmuxConf, tmuxSessionArgv, writeTmuxConf } from "../../src/cli/tmux.ts";
 import { REPO, runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { collectOutput } from "../helpers/subprocess.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -17,13 +18,9 @@ function tempDir(): string {
 
 async function tmuxCommand(args: string[]): Promise<string> {
   const proc = Bun.spawn(["tmux", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  if (code !== 0) throw new Error(`tmux ${args.join(" ")}: ${err}`);
-  return out;
+  const { stdout, stderr, code } = await collectOutput(proc);
+  if (code !== 0) throw new Error(`tmux ${args.join(" ")}: ${stderr}`);
+  return stdout;
 }
 
 describe("the rendered tmux.conf", () => {

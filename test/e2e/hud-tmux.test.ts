@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { emberEnv, MAIN, tempVault } from "../helpers/ember-cli.ts";
+import { collectOutput } from "../helpers/subprocess.ts";
 import { TmuxSession } from "../helpers/tmux.ts";
 
 // `ember tmux` run by an operator: the outer tmux (the test harness) is their terminal; the inner
@@ -22,13 +23,9 @@ afterAll(() => {
 
 async function inner(args: string[]): Promise<string> {
   const proc = Bun.spawn(["tmux", "-S", innerSocket ?? "", ...args], { stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  if (code !== 0) throw new Error(`tmux ${args.join(" ")}: ${err}`);
-  return out.replace(/\n$/, "");
+  const { stdout, stderr, code } = await collectOutput(proc);
+  if (code !== 0) throw new Error(`tmux ${args.join(" ")}: ${stderr}`);
+  return stdout.replace(/\n$/, "");
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { collectOutput, type ProcessOutput } from "./subprocess.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
 export const MAIN = join(REPO, "src", "main.ts");
@@ -28,7 +29,7 @@ export function tempVault(): string {
 export async function runEmber(
   args: string[],
   options: { vault: string; stdin?: string | Uint8Array; env?: Record<string, string>; cwd?: string },
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<ProcessOutput> {
   const proc = Bun.spawn([process.execPath, MAIN, ...args], {
     cwd: options.cwd ?? options.vault,
     env: emberEnv(options.vault, options.env),
@@ -36,10 +37,5 @@ export async function runEmber(
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+  return collectOutput(proc);
 }

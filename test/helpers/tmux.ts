@@ -23,6 +23,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectOutput } from "./subprocess.ts";
 
 export interface TmuxSessionOptions {
   /** argv of the program; run directly, not through a shell. */
@@ -266,11 +267,7 @@ export class TmuxSession {
     // A tmux client never needs long; one that hangs must fail the test, not stall it.
     const timer = setTimeout(() => proc.kill(), COMMAND_TIMEOUT_MS);
     try {
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ]);
+      const { stdout, stderr, code } = await collectOutput(proc);
       if (proc.signalCode !== null)
         throw new TmuxCommandError(args, `no answer within ${COMMAND_TIMEOUT_MS} ms`);
       if (code !== 0) throw new TmuxCommandError(args, stderr);

@@ -5,6 +5,7 @@ import { pluginCommands } from "../../src/agents/plugin.ts";
 import { discoverPlugins } from "../../src/plugins/discover.ts";
 import { invokePlugin } from "../../src/plugins/invoke.ts";
 import { tempDir } from "../agents/context.ts";
+import { collectOutput } from "../helpers/subprocess.ts";
 import { writePlugin } from "./fixtures.ts";
 
 // The example in docs/PLUGINS.md is the plugin these tests run, so the documentation cannot rot.
@@ -99,14 +100,10 @@ describe.skipIf(!busybox)("the example plugin under busybox", () => {
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    expect(err).toBe("");
+    const { stdout, stderr, code } = await collectOutput(proc);
+    expect(stderr).toBe("");
     expect(code).toBe(0);
-    const answer = JSON.parse(out);
+    const answer = JSON.parse(stdout);
     expect(answer.ok).toBe(true);
     expect(answer.output).toMatch(/^\S+\tdocs\/\n\S+\tmodels\/\n\S+\tplugins\/$/);
   });

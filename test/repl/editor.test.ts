@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { formatCandidates } from "../../src/repl/editor.ts";
+import { collectOutput } from "../helpers/subprocess.ts";
 import { TmuxSession, type TmuxSessionOptions } from "../helpers/tmux.ts";
 
 const DEMO = new URL("./fixtures/editor-demo.ts", import.meta.url).pathname;
@@ -402,14 +403,11 @@ describe("piped input", () => {
       0x73,
       0x74,
     ]);
-    const proc = Bun.spawn([process.execPath, DEMO], { stdin: input, stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    expect(err).toBe("");
+    const { stdout, stderr, code } = await collectOutput(
+      Bun.spawn([process.execPath, DEMO], { stdin: input, stdout: "pipe", stderr: "pipe" }),
+    );
+    expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(out).toBe(`${BANNER}\nread: "/status"\nread: "bad \ufffd"\nread: "last"\nbye\n`);
+    expect(stdout).toBe(`${BANNER}\nread: "/status"\nread: "bad \ufffd"\nread: "last"\nbye\n`);
   });
 });

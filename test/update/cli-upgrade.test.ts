@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { collectOutput } from "../helpers/subprocess.ts";
 import { fakeBinary, runInstalled } from "./fixtures/binaries.ts";
 import { publish, testKey } from "./fixtures/channel.ts";
 import { BUN, cliEnv, removeCliEnvs } from "./fixtures/cli-env.ts";
@@ -29,11 +30,7 @@ async function upgrade(env: Record<string, string>, ...args: string[]) {
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
+  const { stdout: out, stderr: err, code } = await collectOutput(child);
   return { out, err, code };
 }
 

@@ -3,6 +3,7 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { installLayout, swapSteps } from "../../src/update/install.ts";
 import { runUpgrade } from "../../src/update/upgrade.ts";
+import { collectOutput } from "../helpers/subprocess.ts";
 import { fakeBinary, runInstalled } from "./fixtures/binaries.ts";
 import { publish, testKey } from "./fixtures/channel.ts";
 import { BUN, cliEnv, removeCliEnvs } from "./fixtures/cli-env.ts";
@@ -64,14 +65,11 @@ describe("kill -9", () => {
 
     server.behaviour.delete(artifactPath);
     // Async: the channel server runs in this process and must keep answering.
-    const again = Bun.spawn(args, { env, stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, exitCode] = await Promise.all([
-      new Response(again.stdout).text(),
-      new Response(again.stderr).text(),
-      again.exited,
-    ]);
+    const { stdout, stderr, code } = await collectOutput(
+      Bun.spawn(args, { env, stdout: "pipe", stderr: "pipe" }),
+    );
     expect(stderr).toBe("");
-    expect(exitCode).toBe(0);
+    expect(code).toBe(0);
     expect(stdout).toContain(`resumed an earlier download at byte ${size / 2}`);
     const artifactRequests = server.requests.filter((r) => r.path === artifactPath);
     expect(artifactRequests.map((r) => r.range)).toEqual([null, `bytes=${size / 2}-`]);
