@@ -59,7 +59,7 @@ build-arm64: deps
 # make release VERSION=x.y.z KEY=path/to.key: every target, then a signed channel in dist/release/.
 release: deps
 	@test -n "$(VERSION)" -a -n "$(KEY)" || { echo "usage: make release VERSION=x.y.z KEY=path/to.key" >&2; exit 2; }
-	$(BUN) scripts/build.ts
+	$(BUN) scripts/build.ts --version $(VERSION)
 	$(BUN) scripts/release.ts --version $(VERSION) --key $(KEY)
 
 # dist/ember.apkovl.tar.gz for diskless Alpine on a Pi (options: see alpine/build-overlay.sh).

@@ -2,11 +2,12 @@
  * Builds Ember's single-file executables, each carrying node-llama-cpp's prebuilt addon for its target.
  *
  *   bun scripts/build.ts [--target linux-x64|linux-arm64|linux-arm64-musl ...] [--outdir dist] [--entry src/main.ts]
- *                        [--addon-dir TARGET=DIR ...]
+ *                        [--addon-dir TARGET=DIR ...] [--version x.y.z]
  *
  * Default: all three targets. Writes dist/ember (linux-x64, this machine's), dist/ember-linux-arm64
  * and dist/ember-linux-arm64-musl, and prints each size. Cross targets fetch Bun's runtime for that
- * target from npm on first use.
+ * target from npm on first use. --version bakes that version in instead of package.json's (make
+ * release does); each binary gets a build record <binary>.build.json (src/update/build-record.ts).
  *
  * node-llama-cpp expects to live in a node_modules folder; inside the binary it does not. Three
  * bundle-time redirections make it work there, without touching node_modules (see docs/NATIVE.md):
@@ -28,12 +29,14 @@ import { parseArgs } from "node:util";
 import type { BunPlugin } from "bun";
 import type { NativePayload } from "../src/llm/native-payload.ts";
 import { manifestFor } from "../src/llm/runtime-dir.ts";
+import { writeBuildRecord } from "../src/update/build-record.ts";
 import { elfTarget, isTarget, TARGETS, type Target } from "../src/update/targets.ts";
-import { EMBER_VERSION } from "../src/update/version.ts";
+import { EMBER_VERSION, isVersion } from "../src/update/version.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const NLC_DIR = join(ROOT, "node_modules", "node-llama-cpp");
 const PAYLOAD_MODULE = join(ROOT, "src", "llm", "native-payload.ts");
+const VERSION_MODULE = join(ROOT, "src", "version.ts");
 const NATIVE_MODULE = join(ROOT, "src", "llm", "native.ts");
 // What node-llama-cpp reads from its own package folder at run time (relative to that folder).
 const NLC_RUNTIME_FILES = ["package.json", "llama/binariesGithubRelease.json", "llama/grammars"];
@@ -77,6 +80,8 @@ export class BuildError extends Error {
 
 export interface BuildOptions {
   target: Target;
+  /** The version baked into the binary (`ember --version`, the update checks). Default: package.json's. */
+  version?: string;
   entry: string;
   outdir: string;
   /** A bins folder to embed instead of the target's npm package (a musl build of the addon). */
@@ -85,16 +90,24 @@ export interface BuildOptions {
 
 export interface BuiltBinary {
   target: Target;
+  version: string;
   path: string;
   bytes: number;
   nativeHash: string;
 }
 
-export async function buildBinary({ target, entry, outdir, addonDir }: BuildOptions): Promise<BuiltBinary> {
+export async function buildBinary({
+  target,
+  version = EMBER_VERSION,
+  entry,
+  outdir,
+  addonDir,
+}: BuildOptions): Promise<BuiltBinary> {
+  if (!isVersion(version)) throw new BuildError(`--version ${version}: expected a version like 1.2.3`);
   const spec = SPECS[target];
   const stage = mkdtempSync(join(tmpdir(), "ember-build-"));
   try {
-    const payload = stageNativeFiles(target, stage, addonDir);
+    const payload = stageNativeFiles(target, stage, addonDir, version);
     stagePackageFiles(stage);
     const outfile = join(outdir, spec.outName);
     mkdirSync(outdir, { recursive: true });
@@ -102,7 +115,10 @@ export async function buildBinary({ target, entry, outdir, addonDir }: BuildOpti
       entrypoints: [entry],
       target: "bun",
       minify: { whitespace: true, syntax: true, identifiers: false },
-      files: { [PAYLOAD_MODULE]: `export const NATIVE_PAYLOAD = ${JSON.stringify(payload)};\n` },
+      files: {
+        [PAYLOAD_MODULE]: `export const NATIVE_PAYLOAD = ${JSON.stringify(payload)};\n`,
+        [VERSION_MODULE]: `export const VERSION = ${JSON.stringify(version)};\n`,
+      },
       plugins: [nodeLlamaCppInBinary(spec, target.endsWith("-musl"))],
       compile: {
         target: spec.bunTarget,
@@ -116,14 +132,20 @@ export async function buildBinary({ target, entry, outdir, addonDir }: BuildOpti
     if (!result.success) {
       throw new BuildError(`bun build failed for ${target}:\n${result.logs.map(String).join("\n")}`);
     }
-    return { target, path: outfile, bytes: statSync(outfile).size, nativeHash: payload.manifest.hash };
+    const record = writeBuildRecord(outfile, target, version);
+    return { target, version, path: outfile, bytes: record.bytes, nativeHash: payload.manifest.hash };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
 }
 
 /** Copies the target's addon folder into the stage and describes it; refuses an addon of the wrong CPU. */
-function stageNativeFiles(target: Target, stage: string, addonDir: string | undefined): NativePayload {
+function stageNativeFiles(
+  target: Target,
+  stage: string,
+  addonDir: string | undefined,
+  version: string,
+): NativePayload {
   const spec = SPECS[target];
   const source =
     addonDir ?? join(ROOT, "node_modules", "@node-llama-cpp", spec.addonPackage, "bins", spec.binsFolder);
@@ -152,7 +174,7 @@ function stageNativeFiles(target: Target, stage: string, addonDir: string | unde
   const paths = readdirSync(binsDir).map((name) => `bins/${spec.binsFolder}/${name}`);
   return {
     target,
-    manifest: manifestFor(root, paths, EMBER_VERSION),
+    manifest: manifestFor(root, paths, version),
     embeddedDir: EMBEDDED_NATIVE,
     binsFolder: spec.binsFolder,
   };
@@ -233,6 +255,7 @@ async function main(): Promise<void> {
       outdir: { type: "string" },
       entry: { type: "string" },
       "addon-dir": { type: "string", multiple: true },
+      version: { type: "string" },
     },
   });
   const addonDirs = new Map<string, string>();
@@ -250,10 +273,16 @@ async function main(): Promise<void> {
   const entry = resolve(values.entry ?? join(ROOT, "src", "main.ts"));
   for (const target of targets) {
     const started = performance.now();
-    const built = await buildBinary({ target, entry, outdir, addonDir: addonDirs.get(target) });
+    const built = await buildBinary({
+      target,
+      version: values.version,
+      entry,
+      outdir,
+      addonDir: addonDirs.get(target),
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
-      `${relative(process.cwd(), built.path) || built.path}\t${target}\t${formatBytes(built.bytes)}\t${built.bytes} bytes\t${seconds} s`,
+      `${relative(process.cwd(), built.path) || built.path}\t${target}\t${built.version}\t${formatBytes(built.bytes)}\t${built.bytes} bytes\t${seconds} s`,
     );
   }
 }

@@ -1,10 +1,17 @@
 #!/usr/bin/env bun
 import { defineCommand, runMain } from "citty";
-import { checkStartMarker } from "./update/start-marker.ts";
+import { checkStartMarker, markHealthyStart } from "./update/start-marker.ts";
 import { VERSION } from "./version.ts";
 
 // Before anything else: if the last upgrade's binary never started cleanly, roll back to ember.prev.
-checkStartMarker();
+const start = checkStartMarker();
+// A first start that ends well without booting (`ember --version`, a one-shot command exiting 0) is a
+// clean start too: otherwise the next start finds the marker claimed by a gone process and rolls back.
+if (start.kind === "first-start") {
+  process.on("exit", (code) => {
+    if (code === 0) markHealthyStart();
+  });
+}
 
 // One subcommand per file in src/cli/, loaded only when used so `ember --version` stays instant.
 const main = defineCommand({

@@ -1,11 +1,12 @@
-import { createHash, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
+import { checkBuildRecord, sha256Of } from "./build-record.ts";
 import { fsyncDir, fsyncFile, writeFileAtomic } from "./durable-fs.ts";
 import { ReleaseError } from "./errors.ts";
 import { readReleasePrivateKey } from "./keys.ts";
 import { type FileEntry, formatManifest, type Manifest, parseManifest } from "./manifest.ts";
-import { elfTarget, isTarget } from "./targets.ts";
+import { elfTarget, isTarget, type Target } from "./targets.ts";
 import { isVersion } from "./version.ts";
 
 export const DEFAULT_EXPIRES_DAYS = 90;
@@ -30,7 +31,8 @@ const BUILD_FILES = ["ember", "ember-linux-x64", "ember-linux-arm64", "ember-lin
  * Builds a channel folder `<outDir>/<channel>/` (nodes check that the folder's name is the signed
  * channel name): each binary in dist/ copied as `ember-<version>-<target>`, models under
  * models/, then manifest.json and its Ed25519 signature manifest.json.sig. A binary's target is read
- * from its ELF header, so a build cannot be published under the wrong target.
+ * from its ELF header, so a build cannot be published under the wrong target, and its build record
+ * must name this version (src/update/build-record.ts).
  */
 export function writeRelease(options: ReleaseOptions): { manifest: Manifest; dir: string } {
   const { version, distDir } = options;
@@ -44,9 +46,9 @@ export function writeRelease(options: ReleaseOptions): { manifest: Manifest; dir
   if (!Number.isFinite(days) || days <= 0)
     throw new ReleaseError(`--expires-days ${days}: expected a positive number`);
   const now = options.now ?? new Date();
-  mkdirSync(outDir, { recursive: true });
 
-  const artifacts: Record<string, FileEntry> = {};
+  // Every build is checked before anything is written, so a refused release leaves no files behind.
+  const builds = new Map<Target, string>();
   for (const name of BUILD_FILES) {
     const source = join(distDir, name);
     if (!existsSync(source)) continue;
@@ -56,14 +58,21 @@ export function writeRelease(options: ReleaseOptions): { manifest: Manifest; dir
       throw new ReleaseError(`${source}: the file is a ${target} build, its name says otherwise`);
     }
     if (!isTarget(target)) throw new ReleaseError(`${source}: ${target} is not a supported target`);
-    if (artifacts[target]) throw new ReleaseError(`${source}: a second ${target} build in ${distDir}`);
-    const file = `ember-${version}-${target}`;
-    artifacts[target] = publishFile(source, join(outDir, file), file);
+    if (builds.has(target)) throw new ReleaseError(`${source}: a second ${target} build in ${distDir}`);
+    checkBuildRecord(source, target, version);
+    builds.set(target, source);
   }
-  if (Object.keys(artifacts).length === 0) {
+  if (builds.size === 0) {
     throw new ReleaseError(
       `${distDir}: no build found (expected ${BUILD_FILES.join(", ")}); run make build first`,
     );
+  }
+
+  mkdirSync(outDir, { recursive: true });
+  const artifacts: Record<string, FileEntry> = {};
+  for (const [target, source] of builds) {
+    const file = `ember-${version}-${target}`;
+    artifacts[target] = publishFile(source, join(outDir, file), file);
   }
 
   const models: Record<string, FileEntry> = {};
@@ -96,7 +105,7 @@ function publishFile(source: string, destination: string, url: string): FileEntr
   renameSync(temp, destination);
   fsyncDir(join(destination, ".."));
   const bytes = readFileSync(destination);
-  return { url, size: statSync(destination).size, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { url, size: statSync(destination).size, sha256: sha256Of(bytes) };
 }
 
 function isoSeconds(date: Date): string {

@@ -45,7 +45,7 @@ beforeAll(() => {
     },
   );
   if (build.code !== 0) throw new Error(`build failed: ${build.stderr}`);
-  expect(build.stdout).toMatch(/ember\s+linux-x64\s+[\d.]+ MiB/);
+  expect(build.stdout).toMatch(/ember\s+linux-x64\s+\d+\.\d+\.\d+\S*\s+[\d.]+ MiB/);
 }, 300_000);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,11 +1,20 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { generateKeyPairSync } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeBuildRecord } from "../../src/update/build-record.ts";
 import { loadChannel, resolveChannel } from "../../src/update/channel.ts";
 import { trustedPublicKeys, writeReleaseKeyPair } from "../../src/update/keys.ts";
-import { elfTarget } from "../../src/update/targets.ts";
+import { elfTarget, type Target } from "../../src/update/targets.ts";
 import { sha256 } from "./fixtures/channel.ts";
 import { BUN } from "./fixtures/cli-env.ts";
 import { elfImage } from "./fixtures/elf.ts";
@@ -43,6 +52,12 @@ function release(...extra: string[]) {
   return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
 }
 
+function hostTarget(): Target {
+  const target = elfTarget("/bin/true");
+  if (target !== "linux-x64" && target !== "linux-arm64") throw new Error(`unexpected host ${target}`);
+  return target;
+}
+
 describe("elfTarget", () => {
   test("reads CPU and C library from the ELF header", () => {
     const arm = join(root, "arm");
@@ -59,8 +74,10 @@ describe("elfTarget", () => {
 describe("scripts/release.ts", () => {
   test("writes artifacts, models, manifest.json and a signature that verifies with OUT.pub", async () => {
     copyFileSync("/bin/true", join(dist, "ember"));
+    writeBuildRecord(join(dist, "ember"), hostTarget(), "0.2.0");
     const musl = elfImage("arm64", "/lib/ld-musl-aarch64.so.1");
     writeFileSync(join(dist, "ember-linux-arm64-musl"), musl);
+    writeBuildRecord(join(dist, "ember-linux-arm64-musl"), "linux-arm64-musl", "0.2.0");
     const model = join(root, "tiny.gguf");
     writeFileSync(model, "GGUF tiny model");
     const run = release("--expires-days", "30", "--model", `tiny=${model}`);
@@ -102,6 +119,22 @@ describe("scripts/release.ts", () => {
     expect(run.err).toContain(
       `ember-linux-arm64: the file is a ${elfTarget("/bin/true")} build, its name says otherwise`,
     );
+  });
+
+  test("publishes only a build whose record names this version and whose bytes are unchanged", () => {
+    const binary = join(dist, "ember");
+    copyFileSync("/bin/true", binary);
+    expect(release().err).toBe(
+      `release: ${binary}: its build record ${binary}.build.json is missing; rebuild with: bun scripts/build.ts --version 0.2.0 (make release does)\n`,
+    );
+    writeBuildRecord(binary, hostTarget(), "0.1.0");
+    expect(release().err).toContain(`${binary} is a build of 0.1.0, not 0.2.0; rebuild with`);
+    writeBuildRecord(binary, hostTarget(), "0.2.0");
+    writeFileSync(binary, Buffer.concat([readFileSync("/bin/true"), Buffer.from("patched")]));
+    expect(release().err).toContain(`${binary} has changed since it was built`);
+    writeFileSync(`${binary}.build.json`, "{}");
+    expect(release().err).toContain(`${binary}.build.json: not a build record`);
+    expect(existsSync(out)).toBe(false);
   });
 
   test("refuses a dist/ without builds, and a key that is not Ed25519", () => {

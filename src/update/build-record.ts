@@ -1,0 +1,60 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "./durable-fs.ts";
+import { ReleaseError } from "./errors.ts";
+import { isTarget, type Target } from "./targets.ts";
+
+/**
+ * What scripts/build.ts records beside each binary (`<binary>.build.json`): the version baked into
+ * it and its hash. A release publishes a binary only when its record says the release's version and
+ * the bytes are still the ones built, so `make release VERSION=0.3.0` can never sign a stale 0.2.0
+ * build as 0.3.0 (nodes would refuse it at self-test anyway, after downloading it).
+ */
+export interface BuildRecord {
+  target: Target;
+  version: string;
+  sha256: string;
+  bytes: number;
+}
+
+export function buildRecordPath(binary: string): string {
+  return `${binary}.build.json`;
+}
+
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function writeBuildRecord(binary: string, target: Target, version: string): BuildRecord {
+  const bytes = readFileSync(binary);
+  const record: BuildRecord = { target, version, sha256: sha256Of(bytes), bytes: bytes.length };
+  writeFileAtomic(buildRecordPath(binary), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+/** Throws a one-line ReleaseError unless `binary` is the `target` build of `version`, unchanged. */
+export function checkBuildRecord(binary: string, target: Target, version: string): void {
+  const recordPath = buildRecordPath(binary);
+  const rebuild = `rebuild with: bun scripts/build.ts --version ${version} (make release does)`;
+  let record: Partial<BuildRecord>;
+  try {
+    record = JSON.parse(readFileSync(recordPath, "utf8"));
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
+    throw new ReleaseError(`${binary}: its build record ${recordPath} is ${why}; ${rebuild}`);
+  }
+  if (!isTarget(record.target ?? "") || typeof record.version !== "string") {
+    throw new ReleaseError(`${recordPath}: not a build record (target and version expected); ${rebuild}`);
+  }
+  if (record.target !== target) {
+    throw new ReleaseError(
+      `${binary}: the build record says ${record.target}, the file is ${target}; ${rebuild}`,
+    );
+  }
+  if (record.version !== version) {
+    throw new ReleaseError(`${binary} is a build of ${record.version}, not ${version}; ${rebuild}`);
+  }
+  if (record.sha256 !== sha256Of(readFileSync(binary))) {
+    throw new ReleaseError(`${binary} has changed since it was built; ${rebuild}`);
+  }
+}
