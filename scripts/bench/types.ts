@@ -60,6 +60,8 @@ export interface TableRow {
   value: string;
   /** Present when the figure has a target. */
   check?: TargetCheck;
+  /** A side-by-side ratio with no target (a figure with a target carries its ratio in `check`). */
+  ratio?: number;
 }
 
 export interface SectionOutcome {
