@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
 import { hudModelFrom } from "../hud/model-state.ts";
 import { startHudPublisher } from "../hud/publisher.ts";
+import { turnTokensPerSecond } from "../hud/turn-speed.ts";
 import { modelLoaderFor } from "../llm/model-loader.ts";
 import { startPlanner } from "../planner/start.ts";
 import { runRepl } from "../repl/loop.ts";
@@ -15,7 +16,13 @@ export default defineCommand({
     const hud = startHudPublisher({ app, booted: agentsDone });
     // Created before startPlanner asks for it, so the app's one loader reports to the HUD.
     modelLoaderFor(app, { onStateChange: (state) => hud.update({ model: hudModelFrom(state) }) });
-    const code = await runRepl(app, io, { booted: agentsDone, ask: startPlanner(app, io) });
+    const ask = startPlanner(app, io, {
+      onTurn: (turn) => {
+        const speed = turnTokensPerSecond(turn.timings);
+        if (speed !== undefined) hud.update({ lastTurnTokensPerSecond: speed });
+      },
+    });
+    const code = await runRepl(app, io, { booted: agentsDone, ask });
     await hud.stop();
     app.logger.log.info("exit", { code });
     // Writes to a pipe complete asynchronously: exiting before they drain would cut the output short.

@@ -7,7 +7,7 @@ import type { Style } from "../terminal/style.ts";
 import { ConversationMemory } from "./memory.ts";
 import { PlanParseError } from "./plan-schema.ts";
 import { startSpinner } from "./spinner.ts";
-import { runTurn } from "./turn.ts";
+import { runTurn, type TurnResult } from "./turn.ts";
 
 export interface AskHandlerOptions {
   app: App;
@@ -17,6 +17,8 @@ export interface AskHandlerOptions {
   /** A terminal: the spinner animates in place. */
   interactive: boolean;
   memory?: ConversationMemory;
+  /** Told about every turn that ran (finished, interrupted or timed out), e.g. for the HUD's speed. */
+  onTurn?: (result: TurnResult) => void;
 }
 
 /**
@@ -66,6 +68,7 @@ export function createAskHandler(
         },
       );
       spinner.stop();
+      options.onTurn?.(result);
       if (result.stopped === "interrupted") out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
       else if (result.stopped === "timeout") {
         if (answering) out.line(style.yellow(" [timed out]"));

@@ -3,7 +3,7 @@ import { modelLoaderFor } from "../llm/model-loader.ts";
 import { streamOutput } from "../repl/terminal-output.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { updateIndex } from "../vault/index.ts";
-import { createAskHandler } from "./ask-handler.ts";
+import { type AskHandlerOptions, createAskHandler } from "./ask-handler.ts";
 
 export interface PlannerIo {
   input: { isTTY?: boolean };
@@ -18,6 +18,7 @@ export interface PlannerIo {
 export function startPlanner(
   app: App,
   io: PlannerIo,
+  options: Pick<AskHandlerOptions, "onTurn"> = {},
 ): (question: string, signal: AbortSignal) => Promise<void> {
   const loader = modelLoaderFor(app);
   loader.start();
@@ -39,5 +40,6 @@ export function startPlanner(
     out: streamOutput(io.output),
     style: createStyle(colorWanted(io.output, io.env)),
     interactive,
+    onTurn: options.onTurn,
   });
 }

@@ -42,4 +42,20 @@ describe("the REPL pushes its model state into tmux", () => {
     expect(hud).toContain(`#[fg=green]${name}#[fg=default]`);
     expect(hud).toStartWith("#[fg=colour244]test#[fg=default]");
   }, 120_000);
+
+  test("after a turn, the HUD shows the turn's tokens per second", async () => {
+    const { tmux } = await terminals.start(["repl"], { env: { LLAMA_CPP_MODEL: tinyModelPath() } });
+    await tmux.waitFor(/^ember> ?$/m);
+    expect(await tmux.tmux(["show-options", "-gqv", "@ember_hud"])).not.toContain("tok/s");
+    await tmux.sendText("is the node healthy?");
+    await tmux.sendKeys("Enter");
+    await tmux.waitFor(/\n(.*\n)*ember> ?$/m, { timeoutMs: 60_000 });
+    const deadline = Date.now() + 10_000;
+    let hud = "";
+    while (!/\d tok\/s/.test(hud) && Date.now() < deadline) {
+      await Bun.sleep(100);
+      hud = await tmux.tmux(["show-options", "-gqv", "@ember_hud"]);
+    }
+    expect(hud).toMatch(/\]\d+(\.\d)? tok\/s#/);
+  }, 120_000);
 });
