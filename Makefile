@@ -66,14 +66,15 @@ release: deps
 overlay:
 	sh alpine/build-overlay.sh
 
-# make image ALPINE_TARBALL=PATH_OR_URL [ALPINE_SHA256=...] [MODEL=path.gguf] [EMBER_BINARY=path]
+# make image ALPINE_TARBALL=PATH_OR_URL [ALPINE_SHA256=...] [MODEL=path.gguf] [EMBER_BINARY=path] [VERSION=x.y.z]
 EMBER_BINARY ?= dist/ember-linux-arm64-musl
 image: $(EMBER_BINARY)
 	ALPINE_TARBALL="$(ALPINE_TARBALL)" ALPINE_SHA256="$(ALPINE_SHA256)" MODEL="$(MODEL)" \
 		EMBER_BINARY="$(EMBER_BINARY)" sh alpine/build-image.sh
 
+# Always rebuilt (3 s): an image never ships a stale binary. VERSION=x.y.z as for make release.
 dist/ember-linux-arm64-musl: deps
-	$(BUN) scripts/build.ts --target linux-arm64-musl
+	$(BUN) scripts/build.ts --target linux-arm64-musl $(if $(VERSION),--version $(VERSION))
 
 clean:
 	rm -rf dist node_modules $(TOOLS) .cache
