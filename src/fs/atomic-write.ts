@@ -8,21 +8,35 @@ import { basename, dirname, join } from "node:path";
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, "wx", mode);
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
+    writeFileDurably(temp, typeof data === "string" ? Buffer.from(data) : data, mode);
     renameSync(temp, path);
     syncDirectory(dir);
   } catch (error) {
-    if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/** Creates `path` (it must not exist) with `bytes`, and fsyncs it before returning. */
+export function writeFileDurably(path: string, bytes: Uint8Array, mode = 0o644): void {
+  const fd = openSync(path, "wx", mode);
+  try {
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a file's data to the disk, so a power cut after this cannot leave it half-written. */
+export function fsyncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -1,19 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  utimesSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import type { Token } from "node-llama-cpp";
-import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.ts";
+import { fsyncFile, syncDirectory, writeFileAtomic } from "../fs/atomic-write.ts";
 import type { LlamaBridge } from "./bridge.ts";
 
 /**
@@ -99,12 +88,7 @@ export class PrefixCache {
     const temp = join(this.dir, `.${process.pid}.${Date.now()}.bin.tmp`);
     try {
       await bridge.saveState(temp);
-      const fd = openSync(temp, "r+");
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      fsyncFile(temp);
       renameSync(temp, file);
       syncDirectory(this.dir);
     } catch (error) {

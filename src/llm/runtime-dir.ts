@@ -1,18 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { syncDirectory, writeFileDurably } from "../fs/atomic-write.ts";
 
 /** One file of the native runtime, as the build saw it. `path` is relative, `/`-separated. */
 export interface RuntimeFile {
@@ -139,7 +129,7 @@ export function unpackRuntime(
   try {
     if (state === "absent") {
       if (tryRename(temp, dir)) {
-        fsyncDir(runtimeDir);
+        syncDirectory(runtimeDir);
         return finish("unpacked");
       }
       // Lost a race: the winner's folder is complete once it exists, but check it like any start.
@@ -210,14 +200,14 @@ function writeTempFolder(manifest: RuntimeManifest, sourceDir: string, dir: stri
         mkdirSync(parent, { recursive: true });
         made.add(parent);
       }
-      writeDurably(target, bytes);
+      writeFileDurably(target, bytes);
     }
     // Read back what landed on disk: a short write or a full disk must not pass as a runtime.
     if (!allHashesMatch(temp, manifest)) {
       throw new RuntimeDirError(dirname(dir), "EIO", "unpacked files do not match their hashes");
     }
     writeStamp(temp, manifest);
-    for (const folder of [...made].sort((a, b) => b.length - a.length)) fsyncDir(folder);
+    for (const folder of [...made].sort((a, b) => b.length - a.length)) syncDirectory(folder);
     return temp;
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
@@ -233,9 +223,9 @@ function writeStamp(dir: string, manifest: RuntimeManifest): void {
   }
   const stamp: Stamp = { hash: manifest.hash, files };
   const temp = join(dir, `${STAMP}.tmp-${process.pid}`);
-  writeDurably(temp, Buffer.from(JSON.stringify(stamp)));
+  writeFileDurably(temp, Buffer.from(JSON.stringify(stamp)));
   renameSync(temp, join(dir, STAMP));
-  fsyncDir(dir);
+  syncDirectory(dir);
 }
 
 function readStamp(dir: string): Stamp | undefined {
@@ -262,7 +252,7 @@ function replaceFolder(temp: string, dir: string, manifest: RuntimeManifest): vo
   if (!tryRename(temp, dir) && inspectFolder(dir, manifest) !== "valid") {
     throw new RuntimeDirError(dirname(dir), "EEXIST", `${dir} reappeared while it was being repaired`);
   }
-  fsyncDir(dirname(dir));
+  syncDirectory(dirname(dir));
   rmSync(aside, { recursive: true, force: true });
 }
 
@@ -274,26 +264,6 @@ function tryRename(from: string, to: string): boolean {
     const code = errorCode(error);
     if (code === "ENOTEMPTY" || code === "EEXIST") return false;
     throw error;
-  }
-}
-
-function writeDurably(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, "wx", 0o644);
-  try {
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

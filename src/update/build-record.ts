@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./durable-fs.ts";
 import { ReleaseError } from "./errors.ts";
+import { writeUpdateFile } from "./fs-errors.ts";
 import { isTarget, type Target } from "./targets.ts";
 
 /**
@@ -28,7 +28,7 @@ export function sha256Of(bytes: Uint8Array): string {
 export function writeBuildRecord(binary: string, target: Target, version: string): BuildRecord {
   const bytes = readFileSync(binary);
   const record: BuildRecord = { target, version, sha256: sha256Of(bytes), bytes: bytes.length };
-  writeFileAtomic(buildRecordPath(binary), `${JSON.stringify(record, null, 2)}\n`);
+  writeUpdateFile(buildRecordPath(binary), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }
 

@@ -2,7 +2,6 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ensureFreeSpace, explainFsError, writeFileAtomic } from "./durable-fs.ts";
 import {
   ChecksumMismatchError,
   FetchError,
@@ -10,6 +9,7 @@ import {
   OversizeError,
   TruncatedDownloadError,
 } from "./errors.ts";
+import { ensureFreeSpace, explainFsError, writeUpdateFile } from "./fs-errors.ts";
 
 /** Manifests are a few KB; anything near this is an attack or a misconfigured server. */
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
@@ -107,7 +107,7 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
 }
 
 function writeMeta(metaPath: string, meta: PartialMeta): void {
-  writeFileAtomic(metaPath, JSON.stringify(meta));
+  writeUpdateFile(metaPath, JSON.stringify(meta));
 }
 
 async function fetchInto(

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, linkSync, readdirSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { explainFsError, fsyncDir, fsyncFile } from "./durable-fs.ts";
+import { fsyncFile, syncDirectory } from "../fs/atomic-write.ts";
 import { InstallPathError, NoPreviousVersionError } from "./errors.ts";
+import { explainFsError } from "./fs-errors.ts";
 import { writeStartMarker } from "./marker-file.ts";
 
 /** The files an update touches, all in the installed binary's own folder so every rename is atomic. */
@@ -91,7 +92,7 @@ export function swapSteps(plan: SwapPlan): SwapStep[] {
     {
       name: "sync folder",
       run: () => {
-        fsyncDir(layout.dir);
+        syncDirectory(layout.dir);
         rmSync(`${stagedPath}.meta`, { force: true });
       },
     },
@@ -121,7 +122,7 @@ export function rollbackToPrevious(layout: InstallLayout): void {
     renameSync(layout.previousPath, layout.installPath);
     if (hadCurrent) renameSync(keepTemp, layout.previousPath);
     rmSync(layout.markerPath, { force: true });
-    fsyncDir(layout.dir);
+    syncDirectory(layout.dir);
   } catch (error) {
     throw explainFsError(error, layout.installPath);
   } finally {

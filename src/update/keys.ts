@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./durable-fs.ts";
 import { PublicKeyFormatError, ReleaseError } from "./errors.ts";
+import { writeUpdateFile } from "./fs-errors.ts";
 import { BUILT_IN_PUBLIC_KEYS } from "./trusted-keys.ts";
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it.
@@ -63,8 +63,8 @@ export function trustedPublicKeys(configured: readonly string[]): KeyObject[] {
 /** Writes `<prefix>.key` (PKCS#8 PEM, mode 0600) and `<prefix>.pub` (one line of base64). */
 export function writeReleaseKeyPair(prefix: string): ReleaseKeyPair {
   const pair = generateReleaseKeyPair();
-  writeFileAtomic(`${prefix}.key`, pair.privateKeyPem, 0o600);
-  writeFileAtomic(`${prefix}.pub`, `${pair.publicKeyBase64}\n`);
+  writeUpdateFile(`${prefix}.key`, pair.privateKeyPem, 0o600);
+  writeUpdateFile(`${prefix}.pub`, `${pair.publicKeyBase64}\n`);
   return pair;
 }
 

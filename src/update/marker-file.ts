@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./durable-fs.ts";
+import { writeUpdateFile } from "./fs-errors.ts";
 
 /**
  * `.ember.start-pending`: written just before a swap, naming the new version. The new binary's first
@@ -14,7 +14,7 @@ export interface StartMarker {
 }
 
 export function writeStartMarker(path: string, marker: StartMarker): void {
-  writeFileAtomic(path, `${JSON.stringify(marker)}\n`);
+  writeUpdateFile(path, `${JSON.stringify(marker)}\n`);
 }
 
 export function readStartMarker(path: string): StartMarker | undefined {

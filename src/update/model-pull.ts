@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { syncDirectory } from "../fs/atomic-write.ts";
 import { loadChannel, resolveChannel, resolveEntryUrl } from "./channel.ts";
 import { downloadVerified } from "./download.ts";
-import { explainFsError, fsyncDir } from "./durable-fs.ts";
 import { FetchError, UnknownModelError, UpdateError } from "./errors.ts";
+import { explainFsError } from "./fs-errors.ts";
 import { trustedPublicKeys } from "./keys.ts";
 import type { ProgressSink } from "./progress.ts";
 
@@ -66,7 +67,7 @@ export async function pullModel(options: ModelPullOptions): Promise<ModelPullRes
   try {
     renameSync(partialPath, path);
     rmSync(`${partialPath}.meta`, { force: true });
-    fsyncDir(options.dir);
+    syncDirectory(options.dir);
   } catch (error) {
     throw explainFsError(error, path);
   }

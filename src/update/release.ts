@@ -1,9 +1,10 @@
 import { sign } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
+import { fsyncFile, syncDirectory } from "../fs/atomic-write.ts";
 import { checkBuildRecord, sha256Of } from "./build-record.ts";
-import { fsyncDir, fsyncFile, writeFileAtomic } from "./durable-fs.ts";
 import { ReleaseError } from "./errors.ts";
+import { writeUpdateFile } from "./fs-errors.ts";
 import { readReleasePrivateKey } from "./keys.ts";
 import { type FileEntry, formatManifest, type Manifest, parseManifest } from "./manifest.ts";
 import { elfTarget, isTarget, type Target } from "./targets.ts";
@@ -93,8 +94,8 @@ export function writeRelease(options: ReleaseOptions): { manifest: Manifest; dir
   };
   const bytes = Buffer.from(formatManifest(manifest));
   parseManifest(bytes); // The release must pass the same schema the nodes apply.
-  writeFileAtomic(join(outDir, "manifest.json"), bytes);
-  writeFileAtomic(join(outDir, "manifest.json.sig"), `${sign(null, bytes, key).toString("base64")}\n`);
+  writeUpdateFile(join(outDir, "manifest.json"), bytes);
+  writeUpdateFile(join(outDir, "manifest.json.sig"), `${sign(null, bytes, key).toString("base64")}\n`);
   return { manifest, dir: outDir };
 }
 
@@ -103,7 +104,7 @@ function publishFile(source: string, destination: string, url: string): FileEntr
   copyFileSync(source, temp);
   fsyncFile(temp);
   renameSync(temp, destination);
-  fsyncDir(join(destination, ".."));
+  syncDirectory(join(destination, ".."));
   const bytes = readFileSync(destination);
   return { url, size: statSync(destination).size, sha256: sha256Of(bytes) };
 }

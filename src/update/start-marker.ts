@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { fsyncDir } from "./durable-fs.ts";
+import { syncDirectory } from "../fs/atomic-write.ts";
 import { installLayout, isCompiled, rollbackToPrevious } from "./install.ts";
 import { readStartMarker, writeStartMarker } from "./marker-file.ts";
 import { EMBER_VERSION } from "./version.ts";
@@ -78,7 +78,7 @@ export function markHealthyStart(options: { installPath?: string; runningVersion
     const marker = readStartMarker(markerPath);
     if (marker && marker.version !== (options.runningVersion ?? EMBER_VERSION)) return false;
     rmSync(markerPath, { force: true });
-    fsyncDir(dirname(markerPath));
+    syncDirectory(dirname(markerPath));
     return true;
   } catch {
     return false;

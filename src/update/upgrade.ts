@@ -1,8 +1,9 @@
 import { chmodSync, rmSync } from "node:fs";
+import { fsyncFile } from "../fs/atomic-write.ts";
 import { formatBytes } from "../terminal/bytes.ts";
 import { type ChannelLocation, loadChannel, resolveChannel, resolveEntryUrl } from "./channel.ts";
 import { downloadVerified } from "./download.ts";
-import { explainFsError, fsyncFile } from "./durable-fs.ts";
+import { explainFsError } from "./fs-errors.ts";
 import { installLayout, removeStaleTemps, swapIn } from "./install.ts";
 import { trustedPublicKeys } from "./keys.ts";
 import type { ProgressSink } from "./progress.ts";
