@@ -187,7 +187,9 @@ describe("a turn", () => {
       },
     });
     expect(result.stopped).toBe("interrupted");
-    expect(result.timings.passes[1]!.generatedTokens).toBeLessThanOrEqual(2);
+    // No token after the one that completed the first visible text; with a byte-fallback vocabulary
+    // that text can take up to 4 tokens (one UTF-8 character split into bytes).
+    expect(result.timings.passes[1]!.generatedTokens).toBeLessThanOrEqual(4);
     expect(result.response).toBe(streamed.join(""));
   }, 120_000);
 });
