@@ -1,8 +1,8 @@
 /**
  * Ember's compiled binaries for a benchmark run, built once per run into its scratch folder: the
- * start-up section runs this machine's build and the sizes section reuses it.
+ * start-up section runs this machine's build and the sizes section (another process) reuses it.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { BenchContext } from "./types.ts";
 
@@ -14,18 +14,18 @@ export interface BuiltBinary {
   seconds: number;
 }
 
-const builds = new Map<string, Promise<BuiltBinary>>();
-
 /** Builds `target` with scripts/build.ts into `<workDir>/bin`, or returns this run's earlier build. */
-export function buildBinary(ctx: BenchContext, target: string): Promise<BuiltBinary> {
-  const key = `${ctx.workDir}\0${target}`;
-  const earlier = builds.get(key);
-  if (earlier) return earlier.then((built) => ({ ...built, seconds: 0 }));
-  const build = runBuild(ctx, target);
-  builds.set(key, build);
-  // A failed build may be retried by a later section (a network hiccup fetching a cross runtime).
-  build.catch(() => builds.delete(key));
-  return build;
+export async function buildBinary(ctx: BenchContext, target: string): Promise<BuiltBinary> {
+  const record = join(ctx.workDir, "bin", `${target}.bench.json`);
+  try {
+    const earlier = JSON.parse(readFileSync(record, "utf8")) as BuiltBinary;
+    return { ...earlier, seconds: 0 };
+  } catch {
+    // Not built in this run yet.
+  }
+  const built = await runBuild(ctx, target);
+  writeFileSync(record, JSON.stringify(built));
+  return built;
 }
 
 async function runBuild(ctx: BenchContext, target: string): Promise<BuiltBinary> {

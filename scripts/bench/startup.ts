@@ -35,7 +35,7 @@ export async function measureStartup(ctx: BenchContext, command: string[]): Prom
   const run = { env, cwd: join(dir, "cwd") };
   const bunCommand = [process.execPath, "-e", ""];
 
-  // The first run unpacks the native runtime into the (empty) runtime folder.
+  // The first run finds the runtime folder empty: the native addon is unpacked during it.
   ctx.log("startup: first run");
   const first = await timeToPrompt(command, run);
   // Warm runs alternate with the baseline so background load falls on both sides alike.
@@ -81,7 +81,7 @@ export async function measureStartup(ctx: BenchContext, command: string[]): Prom
   const rows: TableRow[] = [
     {
       section: "startup",
-      figure: "first prompt, first run (unpacks the native runtime)",
+      figure: "first prompt, first run (empty runtime folder)",
       value: `${formatMs(first.ms)} vs bun -e '' ${formatMs(bun)}`,
       ratio: first.ms / bun,
     },
