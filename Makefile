@@ -15,7 +15,7 @@ endif
 # A checkout keeps its vault beside the code unless VAULT_DIR says otherwise.
 export VAULT_DIR ?= $(CURDIR)/vault
 
-.PHONY: run repl test typecheck lint unit logs clean deps test-deps build build-arm64 release overlay image
+.PHONY: run repl test typecheck lint unit logs clean deps test-deps build build-arm64 release overlay image bench
 
 run: deps
 	@$(BUN) src/main.ts $(ARGS)
@@ -55,6 +55,11 @@ build: deps
 
 build-arm64: deps
 	$(BUN) scripts/build.ts --target linux-arm64-musl --target linux-arm64
+
+# make bench [QUICK=1] [THREADS=N]: Ember's figures side by side, a Markdown table on stdout and
+# bench/results.json (docs/PERFORMANCE.md). QUICK=1: a tiny model and small sizes, under 2 minutes.
+bench: deps
+	$(BUN) scripts/bench.ts $(if $(QUICK),--quick) $(if $(THREADS),--threads $(THREADS))
 
 # make release VERSION=x.y.z KEY=path/to.key: every target, then a signed channel in dist/release/.
 release: deps
