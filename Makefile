@@ -59,7 +59,7 @@ build-arm64: deps
 # make bench [QUICK=1] [THREADS=N]: Ember's figures side by side, a Markdown table on stdout and
 # bench/results.json (docs/PERFORMANCE.md). QUICK=1: a tiny model and small sizes, under 2 minutes.
 bench: deps
-	$(BUN) scripts/bench.ts $(if $(QUICK),--quick) $(if $(THREADS),--threads $(THREADS))
+	@$(BUN) scripts/bench.ts $(if $(QUICK),--quick) $(if $(THREADS),--threads $(THREADS))
 
 # make release VERSION=x.y.z KEY=path/to.key: every target, then a signed channel in dist/release/.
 release: deps
