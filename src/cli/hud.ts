@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
-import { collectHudState } from "../hud/collect.ts";
+import { collectHudState, type HudUpdate, parseReplFacts } from "../hud/collect.ts";
+import { HUD_FACTS_OPTION } from "../hud/publisher.ts";
 import { renderHudLine } from "../hud/state.ts";
 import { tmuxLocationFromEnv } from "../hud/tmux.ts";
 
@@ -21,9 +22,10 @@ export default defineCommand({
     }
     const { app, agentsDone } = bootEmber();
     await agentsDone;
-    // This process has loaded no model: the model shows as none, as in a REPL that has not asked yet.
-    const session = await tmuxSessionName(process.env);
-    const state = collectHudState(app, { booted: true, ...(session ? { session } : {}) });
+    // Inside tmux the leading REPL shares its model and last turn; elsewhere this process, which
+    // loads no model, shows none, as a REPL that has not asked yet would.
+    const { session, facts } = await fromTmux(process.env);
+    const state = collectHudState(app, { booted: true, ...facts, ...(session ? { session } : {}) });
     if (args.json)
       process.stdout.write(`${JSON.stringify({ ...state, time: state.time.toISOString() }, null, 2)}\n`);
     else process.stdout.write(`${renderHudLine(state, width === undefined ? {} : { width })}\n`);
@@ -31,19 +33,36 @@ export default defineCommand({
   },
 });
 
-/** Inside tmux, the session this pane belongs to (one `tmux display-message`); else none. */
-async function tmuxSessionName(env: Record<string, string | undefined>): Promise<string | undefined> {
+/**
+ * Inside tmux, the session this pane belongs to and what the leading REPL published, in one tmux
+ * call; outside tmux, nothing.
+ */
+async function fromTmux(
+  env: Record<string, string | undefined>,
+): Promise<{ session?: string; facts: HudUpdate }> {
   const location = tmuxLocationFromEnv(env);
   const tmux = Bun.which("tmux", { PATH: env.PATH ?? "" });
-  if (!location || !tmux) return undefined;
+  if (!location || !tmux) return { facts: {} };
   const proc = Bun.spawn(
-    [tmux, "-S", location.socket, "display-message", "-p", "-t", location.target, "#{session_name}"],
-    {
-      stdout: "pipe",
-      stderr: "ignore",
-      stdin: "ignore",
-    },
+    [
+      tmux,
+      "-u",
+      "-S",
+      location.socket,
+      "display-message",
+      "-p",
+      "-t",
+      location.target,
+      "#{session_name}",
+      ";",
+      "show-options",
+      "-gqv",
+      HUD_FACTS_OPTION,
+    ],
+    { stdout: "pipe", stderr: "ignore", stdin: "ignore" },
   );
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-  return code === 0 ? out.trim() || undefined : undefined;
+  if (code !== 0) return { facts: {} };
+  const [session = "", facts = ""] = out.split("\n");
+  return { ...(session.trim() ? { session: session.trim() } : {}), facts: parseReplFacts(facts) };
 }

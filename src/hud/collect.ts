@@ -10,6 +10,40 @@ export interface HudUpdate {
   lastTurnTokensPerSecond?: number;
 }
 
+const MODEL_STATES: ReadonlySet<string> = new Set(["none", "loading", "ready", "failed"]);
+
+/** The REPL-only part of the facts, as the publisher shares it with `ember hud`. */
+export function replFacts(facts: HudUpdate): HudUpdate {
+  return {
+    ...(facts.model ? { model: facts.model } : {}),
+    ...(facts.lastTurnTokensPerSecond !== undefined
+      ? { lastTurnTokensPerSecond: facts.lastTurnTokensPerSecond }
+      : {}),
+  };
+}
+
+/** Reads what replFacts shared; anything malformed is left out rather than shown wrong. */
+export function parseReplFacts(text: string): HudUpdate {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  if (typeof value !== "object" || value === null) return {};
+  const { model, lastTurnTokensPerSecond: speed } = value as Record<string, unknown>;
+  const facts: HudUpdate = {};
+  if (typeof model === "object" && model !== null) {
+    const { state, name } = model as Record<string, unknown>;
+    if (typeof state === "string" && MODEL_STATES.has(state)) {
+      facts.model = { state: state as HudModel["state"], ...(typeof name === "string" ? { name } : {}) };
+    }
+  }
+  if (typeof speed === "number" && Number.isFinite(speed) && speed >= 0)
+    facts.lastTurnTokensPerSecond = speed;
+  return facts;
+}
+
 export interface HudFacts extends HudUpdate {
   session?: string;
   /** False until the boot agents have reported: health shows `starting`. */

@@ -1,5 +1,5 @@
 import type { App } from "../app.ts";
-import { collectHudState, type HudUpdate } from "./collect.ts";
+import { collectHudState, type HudUpdate, replFacts } from "./collect.ts";
 import { renderHudLine } from "./state.ts";
 import { quoteTmuxArgument, TmuxControlClient, type TmuxLocation, tmuxLocationFromEnv } from "./tmux.ts";
 
@@ -19,6 +19,8 @@ import { quoteTmuxArgument, TmuxControlClient, type TmuxLocation, tmuxLocationFr
  *     refresh.
  */
 export const HUD_OPTION = "@ember_hud";
+/** What only the leading REPL knows (model, last turn) as JSON, so `ember hud` prints the same line. */
+export const HUD_FACTS_OPTION = "@ember_hud_facts";
 export const HUD_LEADER_OPTION = "@ember_hud_leader";
 export const HUD_BEAT_OPTION = "@ember_hud_beat";
 
@@ -141,7 +143,9 @@ class TmuxHudPublisher implements HudPublisher {
     const client = this.#client;
     if (!client || client.closed) return;
     const mine = `#{==:#{${HUD_LEADER_OPTION}},${this.#id}}`;
-    const release = [HUD_LEADER_OPTION, HUD_BEAT_OPTION, HUD_OPTION].map((o) => `set -gu ${o}`).join(" ; ");
+    const release = [HUD_LEADER_OPTION, HUD_BEAT_OPTION, HUD_OPTION, HUD_FACTS_OPTION]
+      .map((o) => `set -gu ${o}`)
+      .join(" ; ");
     await client.run(`if -F ${quoteTmuxArgument(mine)} { ${release} }`).catch(() => undefined);
     await client.close();
   }
@@ -182,6 +186,7 @@ class TmuxHudPublisher implements HudPublisher {
       `set -g ${HUD_LEADER_OPTION} ${quoteTmuxArgument(this.#id)}`,
       `set -g ${HUD_BEAT_OPTION} ${now}`,
       `set -g ${HUD_OPTION} ${quoteTmuxArgument(line)}`,
+      `set -g ${HUD_FACTS_OPTION} ${quoteTmuxArgument(JSON.stringify(replFacts(this.#facts)))}`,
     ].join(" ; ");
     const staleBefore = now - STALE_PERIODS * this.#refreshMs();
     const mayWrite = `#{||:#{==:#{${HUD_LEADER_OPTION}},${this.#id}},#{e|<:#{${HUD_BEAT_OPTION}},${staleBefore}}}`;

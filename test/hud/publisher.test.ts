@@ -6,11 +6,13 @@ import type { App } from "../../src/app.ts";
 import { bootEmber } from "../../src/boot.ts";
 import {
   HUD_BEAT_OPTION,
+  HUD_FACTS_OPTION,
   HUD_LEADER_OPTION,
   HUD_OPTION,
   type HudPublisher,
   startHudPublisher,
 } from "../../src/hud/publisher.ts";
+import { emberEnv, MAIN } from "../helpers/ember-cli.ts";
 import type { TmuxSession } from "../helpers/tmux.ts";
 import { controlClientPids, globalOption, tmuxServer } from "./fixtures/tmux-server.ts";
 
@@ -78,6 +80,20 @@ describe("the HUD publisher in a real tmux server", () => {
     const ready = await globalOption(tmux, HUD_OPTION);
     expect(ready).toContain("#[fg=green]tiny#[fg=default]");
     expect(ready).toContain("7.3 tok/s");
+    expect(JSON.parse(await globalOption(tmux, HUD_FACTS_OPTION))).toEqual({
+      model: { state: "ready", name: "tiny" },
+      lastTurnTokensPerSecond: 7.25,
+    });
+
+    // `ember hud` in a pane of this server prints what this REPL shows, with its model and speed.
+    const hud = Bun.spawn([process.execPath, MAIN, "hud"], {
+      env: { ...emberEnv(fastVault().vault), ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const printed = await new Response(hud.stdout).text();
+    expect(await hud.exited).toBe(0);
+    expect(printed).toMatch(/^test \| .* \| tiny \| 7\.3 tok\/s \| mem /);
   });
 
   test("many refreshes, one tmux client process", async () => {

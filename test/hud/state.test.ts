@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { parseReplFacts, replFacts } from "../../src/hud/collect.ts";
 import { type HudState, renderHudLine, shortenPath } from "../../src/hud/state.ts";
 
 const GiB = 1024 ** 3;
@@ -120,5 +121,23 @@ describe("shortenPath", () => {
     expect(shortenPath("/x/a-very-long-folder-name-indeed/and-another-long-one", undefined, 20)).toHaveLength(
       20,
     );
+  });
+});
+
+describe("the REPL's facts shared through tmux", () => {
+  test("round-trip what the publisher writes", () => {
+    const facts = { model: { state: "ready" as const, name: "llama" }, lastTurnTokensPerSecond: 12.5 };
+    expect(parseReplFacts(JSON.stringify(replFacts({ ...facts })))).toEqual(facts);
+    expect(replFacts({})).toEqual({});
+  });
+
+  test("anything malformed is left out, not shown wrong", () => {
+    expect(parseReplFacts("")).toEqual({});
+    expect(parseReplFacts("not json")).toEqual({});
+    expect(parseReplFacts("[1]")).toEqual({});
+    expect(parseReplFacts('{"model":{"state":"dancing"},"lastTurnTokensPerSecond":-1}')).toEqual({});
+    expect(parseReplFacts('{"model":{"state":"loading","name":3},"lastTurnTokensPerSecond":"9"}')).toEqual({
+      model: { state: "loading" },
+    });
   });
 });
