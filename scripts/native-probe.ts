@@ -9,7 +9,6 @@
  * the generated token ids. Exit status 1 with `{"error": ...}` on failure.
  */
 import { parseArgs } from "node:util";
-import { LlamaLogLevel } from "node-llama-cpp";
 import { isCompiledBinary, loadLlama, nativeRuntimeInfo } from "../src/llm/native.ts";
 
 const { values, positionals } = parseArgs({
@@ -25,11 +24,7 @@ const { values, positionals } = parseArgs({
 try {
   const threads = Number(values.threads ?? 1);
   const started = performance.now();
-  const llama = await loadLlama({
-    threads,
-    runtimeDir: values["runtime-dir"],
-    logLevel: LlamaLogLevel.error,
-  });
+  const llama = await loadLlama({ runtimeDir: values["runtime-dir"] });
   const loadMs = performance.now() - started;
   const report: Record<string, unknown> = {
     compiled: isCompiledBinary(),
@@ -61,7 +56,6 @@ try {
     await context.dispose();
     await model.dispose();
   }
-  await llama.dispose();
   console.log(JSON.stringify(report));
 } catch (error) {
   console.log(

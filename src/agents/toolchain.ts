@@ -1,5 +1,4 @@
 import { basename } from "node:path";
-import { LlamaLogLevel } from "node-llama-cpp";
 import type { Config } from "../config/schema.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { loadLlama, type NativeRuntimeInfo, nativeRuntimeInfo } from "../llm/native.ts";
@@ -52,31 +51,16 @@ export function checkModel(
   };
 }
 
-// One llama addon per process: loading it again would only cost memory and another second.
-let addon: Promise<AddonInfo> | undefined;
-
-/** Loads the llama addon the way the LLM bridge does (never builds or downloads) and says what it is. */
-export function loadLlamaAddon(config: Config): Promise<AddonInfo> {
-  if (addon) return addon;
-  addon = loadLlama({
-    // Only probing: no inference runs on this instance.
-    threads: 1,
-    runtimeDir: config.runtime.dir || undefined,
-    logLevel: LlamaLogLevel.error,
-  }).then(
-    (llama) => ({
-      buildType: llama.buildType,
-      llamaCpp: `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`,
-      gpu: llama.gpu,
-      cpuMathCores: llama.cpuMathCores,
-      runtime: nativeRuntimeInfo(),
-    }),
-    (error: unknown) => {
-      addon = undefined;
-      throw error;
-    },
-  );
-  return addon;
+/** Loads the llama addon (the process's one `Llama`, which the LLM bridge uses too) and says what it is. */
+export async function loadLlamaAddon(config: Config): Promise<AddonInfo> {
+  const llama = await loadLlama({ runtimeDir: config.runtime.dir || undefined });
+  return {
+    buildType: llama.buildType,
+    llamaCpp: `${llama.llamaCppRelease.repo}@${llama.llamaCppRelease.release}`,
+    gpu: llama.gpu,
+    cpuMathCores: llama.cpuMathCores,
+    runtime: nativeRuntimeInfo(),
+  };
 }
 
 export async function tmuxVersion(tmux: string, signal?: AbortSignal): Promise<string> {

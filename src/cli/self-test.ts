@@ -37,7 +37,7 @@ export default defineCommand({
       {
         name: "llama addon",
         run: async () => {
-          await loadLlama({ threads, runtimeDir: loaded.config.runtime.dir || undefined });
+          await loadLlama({ runtimeDir: loaded.config.runtime.dir || undefined });
           return "loads";
         },
       },
@@ -50,7 +50,7 @@ export default defineCommand({
             vaultDir: loaded.vaultDir,
           });
           if (!found.chosen) return "none present (skipped)";
-          const llama = await loadLlama({ threads, runtimeDir: loaded.config.runtime.dir || undefined });
+          const llama = await loadLlama({ runtimeDir: loaded.config.runtime.dir || undefined });
           const model = await llama.loadModel({ modelPath: found.chosen.path });
           const context = await model.createContext({ threads, contextSize: 256 });
           try {

@@ -7,7 +7,6 @@ import {
   type LlamaContextSequence,
   type LlamaGrammar,
   LlamaGrammarEvaluationState,
-  LlamaLogLevel,
   type LlamaModel,
   LlamaText,
   resolveChatWrapper,
@@ -16,7 +15,7 @@ import {
 } from "node-llama-cpp";
 import { ContextOverflowError, LlamaRuntimeError, ModelFileError, ModelMemoryError } from "./errors.ts";
 import { type ModelInfo, readModelInfo } from "./model-info.ts";
-import { loadLlama } from "./native.ts";
+import { listenToNativeLog, loadLlama } from "./native.ts";
 
 /**
  * Ember's one model, one context and one sequence, driven token by token.
@@ -31,6 +30,11 @@ import { loadLlama } from "./native.ts";
 const PREFILL_SLICE = 64;
 
 export interface BridgeOptions {
+  /**
+   * Also gets llama.cpp's own error lines while the model loads (a model llama.cpp refuses after
+   * Ember's GGUF checks passed). They never reach the terminal: the display is Ember's alone.
+   */
+  onNativeLog?: (message: string) => void;
   modelPath: string;
   threads: number;
   contextSize: number;
@@ -82,11 +86,7 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
 async function getLlamaFor(options: BridgeOptions): Promise<Llama> {
   if (options.llama) return options.llama;
   try {
-    return await loadLlama({
-      threads: options.threads,
-      logLevel: LlamaLogLevel.error,
-      ...(options.runtimeDir ? { runtimeDir: options.runtimeDir } : {}),
-    });
+    return await loadLlama(options.runtimeDir ? { runtimeDir: options.runtimeDir } : {});
   } catch (error) {
     throw new LlamaRuntimeError((error as Error).message.split("\n")[0] ?? String(error), { cause: error });
   }
@@ -118,15 +118,28 @@ export class LlamaBridge {
   static async open(options: BridgeOptions): Promise<LlamaBridge> {
     const info = await readModelInfo(options.modelPath);
     const llama = await getLlamaFor(options);
+    // llama.cpp says why it refuses a model only in its log: keep what it says while loading.
+    const loadLog: string[] = [];
+    const stopListening = listenToNativeLog((message) => {
+      loadLog.push(message.trim());
+      options.onNativeLog?.(message);
+    });
     let model: LlamaModel;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath, useMmap: true });
     } catch (error) {
       if (error instanceof InsufficientMemoryError)
         throw new ModelMemoryError(options.modelPath, error.message, { cause: error });
-      throw new ModelFileError(options.modelPath, `llama.cpp cannot load it (${(error as Error).message})`, {
-        cause: error,
-      });
+      // The addon hands log lines to JavaScript asynchronously: let those of this load arrive.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const reason = loadLog.map((line) => /error loading model: (.+)$/.exec(line)?.[1]).find(Boolean);
+      throw new ModelFileError(
+        options.modelPath,
+        `llama.cpp cannot load it (${reason ?? (error as Error).message})`,
+        { cause: error },
+      );
+    } finally {
+      stopListening();
     }
     try {
       const context = await model.createContext({

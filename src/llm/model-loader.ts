@@ -115,6 +115,8 @@ export function bridgeOptionsFor(app: App, override?: string): BridgeOptions {
     threads: llamaThreads(llm.threads),
     contextSize: llm.contextSize,
     ...(runtime.dir ? { runtimeDir: expandPath(runtime.dir, app.cwd) } : {}),
+    // Into the log, not across the prompt: the operator gets Ember's one-line error instead.
+    onNativeLog: (message) => app.logger.log.warn("llama.cpp", { message: message.trim() }),
   };
 }
 

@@ -1,17 +1,29 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { getLlama, type Llama, type LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { EMBER_VERSION } from "../update/version.ts";
 import { NATIVE_PAYLOAD } from "./native-payload.ts";
 import { defaultRuntimeDir, type UnpackOutcome, unpackRuntime } from "./runtime-dir.ts";
 
 export interface LoadLlamaOptions {
-  /** Upper bound on llama.cpp's CPU threads. Default: the cores this process may use. */
-  threads?: number;
   /** Where the compiled binary unpacks its native runtime (config `runtime.dir`). Default: `defaultRuntimeDir()`. */
   runtimeDir?: string;
-  /** llama.cpp's log level. Default: node-llama-cpp's (`warn`, or `$NODE_LLAMA_CPP_LOG_LEVEL`). */
-  logLevel?: LlamaLogLevel;
+}
+
+/**
+ * llama.cpp's error lines go to these listeners, never to the console (the REPL's display is
+ * Ember's alone).
+ */
+const nativeLogListeners = new Set<(message: string) => void>();
+
+/** Listens to llama.cpp's log lines from now on; returns the function that stops listening. */
+export function listenToNativeLog(listener: (message: string) => void): () => void {
+  nativeLogListeners.add(listener);
+  return () => nativeLogListeners.delete(listener);
+}
+
+function dispatchNativeLog(_level: LlamaLogLevel, message: string): void {
+  for (const listener of nativeLogListeners) listener(message);
 }
 
 /** Where the llama addon comes from in this process, for `/status` and the toolchain agent. */
@@ -57,12 +69,29 @@ export function prepareNativeRuntime(options: { runtimeDir?: string } = {}): Nat
   return nativeRuntimeInfo();
 }
 
+let shared: Promise<Llama> | undefined;
+
 /**
- * A node-llama-cpp `Llama` on the CPU, never building or downloading anything. In the compiled
- * binary node-llama-cpp takes the addon from the unpacked runtime folder (the build routes its
- * platform-package lookup to `embeddedBinsDir`); from source it uses node_modules as usual.
+ * The process's one node-llama-cpp `Llama` on the CPU, never building or downloading anything.
+ * One, because the addon is process-wide: a second `Llama` takes over its logger (and its lines
+ * then reach the console), and costs memory for nothing. Never dispose it. Its thread ceiling is
+ * this machine's cores; every context sets its own thread count below that (`llm.threads`).
+ * In the compiled binary node-llama-cpp takes the addon from the unpacked runtime folder (the
+ * build routes its platform-package lookup to `embeddedBinsDir`); from source it uses node_modules.
  */
-export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
+export function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> {
+  if (!shared) {
+    const loading = createLlama(options);
+    shared = loading;
+    // A failed load is not kept: the next call tries again (e.g. after `apk add gcompat`).
+    loading.catch(() => {
+      if (shared === loading) shared = undefined;
+    });
+  }
+  return shared;
+}
+
+async function createLlama(options: LoadLlamaOptions): Promise<Llama> {
   prepareNativeRuntime({ runtimeDir: options.runtimeDir });
   try {
     return await getLlama({
@@ -70,8 +99,9 @@ export async function loadLlama(options: LoadLlamaOptions = {}): Promise<Llama> 
       build: "never",
       skipDownload: true,
       progressLogs: false,
-      maxThreads: options.threads ?? availableParallelism(),
-      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      maxThreads: availableParallelism(),
+      logLevel: LlamaLogLevel.error,
+      logger: dispatchNativeLog,
     });
   } catch (error) {
     const payload = NATIVE_PAYLOAD;

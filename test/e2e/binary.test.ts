@@ -19,7 +19,7 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { elfTarget, type Target } from "../../src/update/targets.ts";
 
@@ -85,7 +85,7 @@ describe("linux-x64 binary", () => {
     expect(report.compiled).toBe(true);
     expect(report.runtime).toMatchObject({ mode: "compiled", target: "linux-x64", outcome: "unpacked" });
     expect(report.runtime.dir?.startsWith(`${placed.runtimeDir}/`)).toBe(true);
-    expect(report).toMatchObject({ buildType: "prebuilt", gpu: false, maxThreads: 1 });
+    expect(report).toMatchObject({ buildType: "prebuilt", gpu: false, maxThreads: availableParallelism() });
     expect(report.model?.generated).toHaveLength(4);
     expect(report.model?.generated).toEqual(fromSource.model?.generated ?? []);
     // Nothing went to HOME (no ~/.node-llama-cpp, no cache), and the folder holds only what we put there.

@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
 import { TINY_MODEL_DEFAULTS, type TinyModelOptions, tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
 import { writeGgufFile } from "../../scripts/gguf/writer.ts";
+import { loadLlama } from "../../src/llm/native.ts";
 
 export type { TinyModelOptions } from "../../scripts/gguf/tiny-model.ts";
 
@@ -38,7 +39,7 @@ let llama: Promise<Llama> | undefined;
 
 /** The process's CPU-only llama: never builds or downloads anything, logs only errors. */
 export function testLlama(): Promise<Llama> {
-  llama ??= getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  llama ??= loadLlama();
   return llama;
 }
 

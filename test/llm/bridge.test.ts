@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
+import { writeGgufFile } from "../../scripts/gguf/writer.ts";
 import { LlamaBridge } from "../../src/llm/bridge.ts";
 import { ContextOverflowError, ModelFileError } from "../../src/llm/errors.ts";
 import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
@@ -129,5 +131,27 @@ describe("LlamaBridge", () => {
         LlamaBridge.open({ modelPath: path, threads: 1, contextSize: 512, llama }),
       ).rejects.toThrow(`model ${path}: ${reason}`);
     }
+  });
+
+  test("a model llama.cpp refuses names llama.cpp's reason, and its log lines go to onNativeLog, not the terminal", async () => {
+    const file = tinyModelFile();
+    const broken = join(dir, "no-output-norm.gguf");
+    writeGgufFile(broken, {
+      metadata: file.metadata,
+      tensors: file.tensors.filter((tensor) => tensor.name !== "output_norm.weight"),
+    });
+    const logged: string[] = [];
+    // No shared `llama`: the bridge makes its own, with its logger, as the REPL's loader does.
+    const opening = LlamaBridge.open({
+      modelPath: broken,
+      threads: 1,
+      contextSize: 512,
+      onNativeLog: (message) => logged.push(message),
+    });
+    await expect(opening).rejects.toBeInstanceOf(ModelFileError);
+    await expect(opening).rejects.toThrow(
+      `model ${broken}: llama.cpp cannot load it (missing tensor 'output_norm.weight')`,
+    );
+    expect(logged.join("\n")).toContain("missing tensor 'output_norm.weight'");
   });
 });

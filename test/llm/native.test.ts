@@ -14,9 +14,11 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { isCompiledBinary, loadLlama, nativeRuntimeInfo } from "../../src/llm/native.ts";
+import { tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
+import { writeGgufFile } from "../../scripts/gguf/writer.ts";
+import { isCompiledBinary, listenToNativeLog, loadLlama, nativeRuntimeInfo } from "../../src/llm/native.ts";
 import {
   defaultRuntimeDir,
   manifestFor,
@@ -243,19 +245,37 @@ describe("defaultRuntimeDir", () => {
 });
 
 describe("loadLlama from source", () => {
-  test("uses node-llama-cpp's prebuilt addon from node_modules on the CPU with the given threads", async () => {
+  test("uses node-llama-cpp's prebuilt addon from node_modules on the CPU, one Llama per process", async () => {
     expect(isCompiledBinary()).toBe(false);
-    const llama = await loadLlama({ threads: 1 });
-    try {
-      expect(llama.gpu).toBe(false);
-      expect(llama.buildType).toBe("prebuilt");
-      expect(llama.maxThreads).toBe(1);
-      expect(nativeRuntimeInfo()).toEqual({ mode: "source", emberVersion: expect.any(String) });
-    } finally {
-      await llama.dispose();
-    }
+    const llama = await loadLlama();
+    expect(llama.gpu).toBe(false);
+    expect(llama.buildType).toBe("prebuilt");
+    expect(llama.maxThreads).toBe(availableParallelism());
+    expect(nativeRuntimeInfo()).toEqual({ mode: "source", emberVersion: expect.any(String) });
+    expect(await loadLlama()).toBe(llama);
+  });
+
+  test("llama.cpp's error lines reach the listeners, not the console", async () => {
+    const llama = await loadLlama();
+    const heard: string[] = [];
+    const stop = listenToNativeLog((message) => heard.push(message));
+    await expect(llama.loadModel({ modelPath: brokenModel() })).rejects.toThrow();
+    await Bun.sleep(0);
+    stop();
+    expect(heard.join("\n")).toContain("missing tensor 'output_norm.weight'");
   });
 });
+
+/** A tiny model without its output norm: its GGUF is sound, llama.cpp refuses it. */
+function brokenModel(): string {
+  const file = tinyModelFile();
+  const path = join(scratch, "no-output-norm.gguf");
+  writeGgufFile(path, {
+    metadata: file.metadata,
+    tensors: file.tensors.filter((tensor) => tensor.name !== "output_norm.weight"),
+  });
+  return path;
+}
 
 function catchError(run: () => unknown): unknown {
   try {
