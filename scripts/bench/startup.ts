@@ -68,12 +68,11 @@ export async function measureStartup(ctx: BenchContext, command: string[]): Prom
     warmPromptMs: { median: round(warm, 1), runs: warmMs.map((ms) => round(ms, 1)) },
     bunExitMs: { median: round(bun, 2), runs: bunMs.map((ms) => round(ms, 2)) },
     promptRatio: round(warm / bun, 2),
-    idle: { peakBytes: idle!.peakBytes, rssBytes: idle!.rssBytes },
+    idle: idle!,
     withModel: {
       modelBytes,
       readyMs: round(loaded.readyMs, 0),
-      peakBytes: loaded.memory.peakBytes,
-      rssBytes: loaded.memory.rssBytes,
+      ...loaded.memory,
       ratio: round(loaded.memory.peakBytes / modelBytes, 2),
     },
   };
@@ -95,7 +94,7 @@ export async function measureStartup(ctx: BenchContext, command: string[]): Prom
     {
       section: "startup",
       figure: "peak RSS, REPL with the model loaded",
-      value: `${formatMiB(loaded.memory.peakBytes)} vs model file ${formatMiB(modelBytes)} (ready after ${formatMs(loaded.readyMs)})`,
+      value: `${formatMiB(loaded.memory.peakBytes)} vs model file ${formatMiB(modelBytes)}; now ${formatMiB(loaded.memory.anonBytes)} anonymous + ${formatMiB(loaded.memory.fileBytes)} mapped files (ready after ${formatMs(loaded.readyMs)})`,
       ratio: loaded.memory.peakBytes / modelBytes,
     },
   ];

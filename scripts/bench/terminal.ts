@@ -119,8 +119,12 @@ export async function timeToExit(command: string[], options: TerminalOptions): P
 export interface ProcessMemory {
   /** VmHWM: the most resident memory the process has had so far. */
   peakBytes: number;
-  /** VmRSS: resident now. */
+  /** VmRSS: resident now, of which: */
   rssBytes: number;
+  /** RssAnon: memory only RAM (or swap) can hold: heaps, llama.cpp's buffers. */
+  anonBytes: number;
+  /** RssFile: mapped file pages (the binary, a mapped model): the kernel may drop and reread them. */
+  fileBytes: number;
 }
 
 /** A live process's memory from /proc/<pid>/status (Linux). */
@@ -131,5 +135,10 @@ export function processMemory(pid: number): ProcessMemory {
     if (value === undefined) throw new Error(`/proc/${pid}/status has no ${key}`);
     return Number(value) * 1024;
   };
-  return { peakBytes: kib("VmHWM"), rssBytes: kib("VmRSS") };
+  return {
+    peakBytes: kib("VmHWM"),
+    rssBytes: kib("VmRSS"),
+    anonBytes: kib("RssAnon"),
+    fileBytes: kib("RssFile"),
+  };
 }

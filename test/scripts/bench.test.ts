@@ -301,9 +301,13 @@ for await (const line of console) {
     expect(warm.runs).toHaveLength(2);
     expect((result.bunExitMs as { runs: number[] }).runs).toHaveLength(2);
     expect(result.firstPromptMs).toBeGreaterThan(0);
-    const idle = result.idle as { peakBytes: number; rssBytes: number };
+    const idle = result.idle as { peakBytes: number; rssBytes: number; anonBytes: number; fileBytes: number };
     expect(idle.peakBytes).toBeGreaterThanOrEqual(idle.rssBytes);
     expect(idle.rssBytes).toBeGreaterThan(1024 * 1024);
+    // VmRSS = RssAnon + RssFile + RssShmem.
+    expect(idle.anonBytes).toBeGreaterThan(0);
+    expect(idle.fileBytes).toBeGreaterThan(0);
+    expect(idle.anonBytes + idle.fileBytes).toBeLessThanOrEqual(idle.rssBytes);
     const withModel = result.withModel as { peakBytes: number; ratio: number; modelBytes: number };
     expect(withModel.modelBytes).toBe(1024 * 1024);
     expect(withModel.ratio).toBeCloseTo(withModel.peakBytes / (1024 * 1024), 1);
