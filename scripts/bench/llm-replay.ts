@@ -12,8 +12,9 @@ import { timed } from "./llm-timing.ts";
  * The llama.cpp work of one of Ember's turns, recorded and done again with node-llama-cpp alone,
  * so the turn benchmark compares Ember with exactly the same prompts, sampling and tokens:
  *
- *  - prefill: each pass's new tokens (those Ember evaluated) in one call, from the cache Ember had
- *    when the pass began: the lower bound; or each pass's whole prompt from an empty cache: naive;
+ *  - prefill: each pass's prompt, the part Ember reused first (from an empty cache), then its new
+ *    tokens in one call. The new tokens alone are the lower bound's prefill; the whole prompt from
+ *    an empty cache is the naive loop's (both measured in the one evaluation);
  *  - generation: Ember's sampling, seed, grammar and token bias, from Ember's very cache, loaded
  *    from a state file. llama.cpp's results depend in their last bits on how tokens were batched,
  *    so only Ember's own cache samples Ember's tokens; from any other, a plan could close its JSON
@@ -76,6 +77,7 @@ export interface TurnReplay {
   lowerBoundMs: number;
   /** The whole prompts' prefill from an empty cache plus the same generation. */
   naiveMs: number;
+  /** The parts: the new tokens' prefill, the whole prompts' prefill from empty, the generation. */
   prefillMs: number;
   scratchPrefillMs: number;
   generationMs: number;
@@ -98,13 +100,13 @@ export interface ReplayInput {
 }
 
 /**
- * Does one turn's passes again on `mirror` (the lower bound and the generation) and `scratch`
- * (the naive prefill), two contexts of the same model as Ember's.
+ * Does one turn's passes again: the generation on `mirror`, the prefill on `scratch`, two contexts
+ * of the same model as Ember's.
  */
 export async function replayTurn(
   { bridge, before, passes, stateFile }: ReplayInput,
   mirror: RawSide,
-  scratch: RawSide,
+  scratch: Scratch,
 ): Promise<TurnReplay> {
   const replay: TurnReplay = {
     lowerBoundMs: 0,
@@ -117,10 +119,8 @@ export async function replayTurn(
     generatedTokens: 0,
     sameTokens: true,
   };
-  // Ember's cache after the turn: every pass's prompt (but its last token) is a prefix of it, and
-  // so is what the cache held when each pass began, as far as that pass reused it.
+  // Ember's cache after the turn: every pass's prompt (but its last token) is a prefix of it.
   await bridge.sequence.saveStateToFile(stateFile);
-  const naive = scratchPrefill(scratch);
   let held = before;
   for (const { prompt, sampling, generation, after } of passes) {
     const head = prompt.slice(0, -1);
@@ -133,15 +133,12 @@ export async function replayTurn(
     replay.generatedTokens += sampled.value.length;
     if (!sameTokens(sampled.value, generation.tokens)) replay.sameTokens = false;
 
-    // Back to what Ember reused when this pass began, then its new tokens in one call.
-    await holdTokens(mirror.sequence, head.slice(0, commonPrefixLength(held, head)));
-    const prefill = await timed(() => holdTokens(mirror.sequence, head));
-    replay.prefillMs += prefill.ms;
-    replay.evaluatedTokens += prefill.value + 1;
-
-    const fromScratch = await naive(head);
-    replay.scratchPrefillMs += fromScratch.ms;
-    replay.scratchEvaluatedTokens += fromScratch.tokens + 1;
+    const reused = await scratch.fromEmpty(head.slice(0, commonPrefixLength(held, head)));
+    const fresh = await scratch.extend(head);
+    replay.prefillMs += fresh.ms;
+    replay.evaluatedTokens += fresh.tokens + 1;
+    replay.scratchPrefillMs += reused.ms + fresh.ms;
+    replay.scratchEvaluatedTokens += head.length + 1;
     held = after;
   }
   replay.lowerBoundMs = replay.prefillMs + replay.generationMs;
@@ -149,25 +146,38 @@ export async function replayTurn(
   return replay;
 }
 
-/**
- * Times evaluating prompts from an empty cache. A prompt that starts with the previous one (the
- * responder's starts with the planner's) only evaluates its rest, and is charged the previous
- * prompt's measured time for the part they share: the same tokens from the same empty cache.
- */
-function scratchPrefill(
-  side: RawSide,
-): (tokens: readonly Token[]) => Promise<{ ms: number; tokens: number }> {
-  let last = { length: 0, ms: 0 };
-  return async (tokens) => {
-    const continues =
-      last.length > 0 && commonPrefixLength(side.sequence.contextTokens, tokens) === last.length;
-    if (!continues) {
-      await side.sequence.clearHistory();
-      last = { length: 0, ms: 0 };
-    }
-    const { ms } = await timed(() => holdTokens(side.sequence, tokens));
-    last = { length: tokens.length, ms: last.ms + ms };
-    return { ms: last.ms, tokens: tokens.length };
+/** A context that knows how long what it holds took to evaluate from an empty cache. */
+export interface Scratch {
+  /** Makes it hold `tokens`; returns their from-empty evaluation time, measured now or before. */
+  fromEmpty(tokens: readonly Token[]): Promise<{ ms: number }>;
+  /** Evaluates the rest of `tokens` (which must start with what it holds); returns that part's time. */
+  extend(tokens: readonly Token[]): Promise<{ ms: number; tokens: number }>;
+}
+
+export function scratchContext(side: RawSide): Scratch {
+  // How long what the sequence holds took to evaluate, from an empty cache on.
+  let heldMs = 0;
+  const extend = async (tokens: readonly Token[]) => {
+    const held = side.sequence.nextTokenIndex;
+    if (commonPrefixLength(side.sequence.contextTokens, tokens) < held)
+      throw new Error("scratch context: tokens do not extend what it holds");
+    const { value, ms } = await timed(() => holdTokens(side.sequence, tokens));
+    heldMs += ms;
+    return { ms, tokens: value };
+  };
+  return {
+    async fromEmpty(tokens) {
+      const held = side.sequence.nextTokenIndex;
+      // What it holds, when it starts `tokens`, was itself evaluated from empty: only the rest is new.
+      if (held > tokens.length || commonPrefixLength(side.sequence.contextTokens, tokens) < held) {
+        await side.sequence.clearHistory();
+        heldMs = 0;
+      }
+      const before = heldMs;
+      const { ms } = await extend(tokens);
+      return { ms: before + ms };
+    },
+    extend,
   };
 }
 

@@ -7,7 +7,7 @@ import { ConversationMemory } from "../../src/planner/memory.ts";
 import { runTurn } from "../../src/planner/turn.ts";
 import { formatMs } from "./format.ts";
 import { openBridge, openRawSide } from "./llm-model.ts";
-import { recordPasses, replayTurn } from "./llm-replay.ts";
+import { recordPasses, replayTurn, scratchContext } from "./llm-replay.ts";
 import { timed } from "./llm-timing.ts";
 import { makeLlmVault, question } from "./llm-vault.ts";
 import { round } from "./stats.ts";
@@ -78,7 +78,7 @@ export const turn: Section = async (ctx) => {
   try {
     const recorder = recordPasses(bridge);
     const mirror = await openRawSide(bridge, settings);
-    const scratch = await openRawSide(bridge, settings);
+    const scratch = scratchContext(await openRawSide(bridge, settings));
     const stateFile = join(ctx.workDir, "turn-state.bin");
     const memory = new ConversationMemory({ vaultDir: vault.dir });
     const turns: TurnFigures[] = [];
