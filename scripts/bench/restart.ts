@@ -40,13 +40,14 @@ export const restart: Section = async (ctx) => {
   };
 
   const runs = { cached: [] as AskRun[], cold: [] as AskRun[] };
-  for (let rep = 0; rep < settings.repetitions; rep++) {
+  const pairs = restartPairs(settings.repetitions);
+  for (let rep = 0; rep < pairs; rep++) {
     // The cold start saves the prefix the cached one loads; alternate which goes first after the first pair.
     for (const cached of rep % 2 === 0 ? [false, true] : [true, false]) {
       const run = await ask(cached);
       (cached ? runs.cached : runs.cold).push(run);
       ctx.log(
-        `restart ${rep + 1}/${settings.repetitions} ${cached ? "with" : "without"} the saved prefix: first answer token after ${formatMs(run.firstAnswerMs)} (prefix ${formatMs(run.prefixMs)})`,
+        `restart ${rep + 1}/${pairs} ${cached ? "with" : "without"} the saved prefix: first answer token after ${formatMs(run.firstAnswerMs)} (prefix ${formatMs(run.prefixMs)})`,
       );
     }
   }
@@ -80,6 +81,14 @@ export const restart: Section = async (ctx) => {
     ],
   };
 };
+
+/**
+ * Pairs of starts (one cold, one cached): half the repetitions, at least one. Each start is a whole
+ * process with a model load and a first turn, half a minute on the 1B model on two cores.
+ */
+function restartPairs(repetitions: number): number {
+  return Math.max(1, Math.floor(repetitions / 2));
+}
 
 /** The median of each figure over the runs. */
 function summarize(runs: readonly AskRun[]): Omit<AskRun, "prefix"> {
