@@ -1,22 +1,16 @@
-import type { Token } from "node-llama-cpp";
+import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { LlamaBridge } from "../../src/llm/bridge.ts";
-import {
-  banEndOfGeneration,
-  holdTokens,
-  openBridge,
-  openRawSide,
-  type RawSide,
-  type Sampling,
-  sampleTokens,
-} from "./llm-model.ts";
+import { banEndOfGeneration, holdTokens, openBridge, type Sampling, sampleTokens } from "./llm-model.ts";
 import { timed } from "./llm-timing.ts";
 import { median, round } from "./stats.ts";
 import { type BenchSettings, check, type Section } from "./types.ts";
 
 /**
  * Decode speed: tokens/s through Ember's bridge (`LlamaBridge.generate`) against node-llama-cpp's
- * own sequence iterator, same model file, threads, context size, prompt, sampling and token count.
- * Only the generation is timed: both sides hold the prompt (but its last token) before the clock starts.
+ * own sequence iterator, same prompt, sampling and token count. Both drive the very same context
+ * (model, threads, context size, thread pool), one after the other: the only difference is
+ * Ember's code around each token. Only the generation is timed: both sides hold the prompt (but
+ * its last token) before the clock starts.
  */
 
 const PROMPT = "Describe the checks an operator runs on the radio relay before a night shift.";
@@ -43,13 +37,12 @@ export const decode: Section = async (ctx) => {
   const count = settings.sizes.decodeTokens;
   const bridge = await openBridge(settings);
   try {
-    const raw = await openRawSide(bridge, settings);
     const prompt = bridge.renderChat([{ type: "user", text: PROMPT }]);
     if (prompt.length + count + WARM_UP_TOKENS > settings.contextSize)
       throw new RangeError(
         `decode: ${prompt.length} prompt tokens and ${count} generated do not fit a context of ${settings.contextSize}`,
       );
-    const sides = [bridgeSide(bridge, prompt), directSide(raw, prompt)];
+    const sides = [bridgeSide(bridge, prompt), directSide(bridge.sequence, prompt)];
     for (const side of sides) await side.run(WARM_UP_TOKENS);
 
     const runs: Record<Side["name"], Measured>[] = [];
@@ -112,13 +105,13 @@ function bridgeSide(bridge: LlamaBridge, prompt: Token[]): Side {
   };
 }
 
-function directSide(raw: RawSide, prompt: Token[]): Side {
-  const sampling: Sampling = { ...SAMPLING, tokenBias: banEndOfGeneration(raw.model) };
+function directSide(sequence: LlamaContextSequence, prompt: Token[]): Side {
+  const sampling: Sampling = { ...SAMPLING, tokenBias: banEndOfGeneration(sequence.model) };
   return {
     name: "direct",
     async run(count) {
-      await holdTokens(raw.sequence, prompt.slice(0, -1));
-      const { value, ms } = await timed(() => sampleTokens(raw.sequence, prompt.at(-1)!, sampling, count));
+      await holdTokens(sequence, prompt.slice(0, -1));
+      const { value, ms } = await timed(() => sampleTokens(sequence, prompt.at(-1)!, sampling, count));
       return { tokens: value, ms };
     },
   };

@@ -13,8 +13,8 @@ import type { BenchSettings } from "./types.ts";
 /**
  * The two sides of every LLM ratio: Ember's bridge, and node-llama-cpp used directly on the same
  * loaded model with the same threads and context size. The weights are shared (read-only, and a
- * second load of a 1B model costs seconds and a second repacked copy in memory); each side has a
- * context of its own, so neither inherits the other's cache.
+ * second load of a 1B model costs seconds and a second repacked copy in memory); where a side
+ * needs a cache of its own, it gets a context of its own (`openRawSide`).
  */
 
 export function openBridge(settings: BenchSettings): Promise<LlamaBridge> {
