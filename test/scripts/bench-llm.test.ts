@@ -204,10 +204,13 @@ describe("restart section", () => {
       expect(run.firstAnswerMs).toBeGreaterThan(run.turnStartMs);
       expect(run.prefixMs).toBeGreaterThanOrEqual(0);
     }
-    // The same question and plan: the cached start evaluated all but the static prefix.
+    // The same question and plan: the cached start evaluated all but the static prefix (give or
+    // take a few tokens of command output that can differ between runs, a time or a duration).
     expect(cached.staticTokens).toBeGreaterThan(0);
     expect(cached.staticTokens).toBe(cold.staticTokens);
-    expect(cold.evaluatedTokens - cached.evaluatedTokens).toBe(cold.staticTokens);
+    expect(Math.abs(cold.evaluatedTokens - cached.evaluatedTokens - cold.staticTokens)).toBeLessThanOrEqual(
+      16,
+    );
     expect(result.cachedFirstTokenMs).toBe(cached.firstAnswerMs);
     expect(result.coldFirstTokenMs).toBe(cold.firstAnswerMs);
     expectConsistent(result as unknown as TargetCheck, cached.firstAnswerMs / cold.firstAnswerMs, 0.2, "<=");
