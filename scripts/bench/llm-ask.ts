@@ -72,7 +72,7 @@ export async function askFresh(
   const code = await proc.exited;
   if (firstAnswerMs === undefined || (code !== 0 && code !== 130))
     throw new Error(
-      `ember ask exited ${code} without an answer: ${(await stderr).trim().split("\n")[0] ?? ""}`,
+      `ember ask exited ${code}${firstAnswerMs === undefined ? " without an answer" : ""}: ${(await stderr).trim().split("\n")[0] ?? ""}`,
     );
   return breakdown(readLog(log), spawnedAt, firstAnswerMs);
 }

@@ -14,7 +14,7 @@ const VAULT_PAGES = 200;
 const VAULT_SEED = 1;
 
 /** The operator's questions, in the vocabulary of the generated pages so retrieval finds excerpts. */
-export const QUESTIONS = [
+const QUESTIONS = [
   "How do I check the antenna and the radio channel before the relay handover?",
   "What does the generator maintenance checklist say about the fuel filter and the pump?",
   "Which battery and solar panel checks should the night patrol run?",
