@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
 import { writeGgufFile } from "../../scripts/gguf/writer.ts";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import { LlamaBridge, nextPrefillSlice } from "../../src/llm/bridge.ts";
 import { ContextOverflowError, ModelFileError } from "../../src/llm/errors.ts";
 import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
 
@@ -153,5 +153,19 @@ describe("LlamaBridge", () => {
       `model ${broken}: llama.cpp cannot load it (missing tensor 'output_norm.weight')`,
     );
     expect(logged.join("\n")).toContain("missing tensor 'output_norm.weight'");
+  });
+});
+
+describe("nextPrefillSlice: prompt slices sized to take about a second", () => {
+  test("follows the measured speed within 64..512 tokens", () => {
+    expect(nextPrefillSlice(128, 1000, 128)).toBe(128);
+    expect(nextPrefillSlice(128, 500, 128)).toBe(256);
+    expect(nextPrefillSlice(128, 4000, 128)).toBe(64);
+    expect(nextPrefillSlice(512, 100, 512)).toBe(512);
+  });
+
+  test("a short last slice or no time measured keeps the size", () => {
+    expect(nextPrefillSlice(10, 10, 128)).toBe(128);
+    expect(nextPrefillSlice(128, 0, 128)).toBe(128);
   });
 });
