@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { mulberry32 } from "./lib/mulberry32.ts";
 
 const VOCABULARY = (
   "antenna radio frequency channel battery generator fuel filter pump valve pressure gauge relay " +
@@ -33,20 +34,8 @@ const TOPICS = (
   "Tool kit|Camp layout"
 ).split("|");
 
-/** mulberry32: tiny, fast and the same on every platform, which is all a fixture needs. */
-function randomSource(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeWriter(seed: number) {
-  const random = randomSource(seed);
+  const random = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const pick = <T>(items: readonly T[]): T => items[int(0, items.length - 1)]!;
   const words = (n: number) => Array.from({ length: n }, () => pick(VOCABULARY)).join(" ");

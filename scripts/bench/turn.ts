@@ -4,10 +4,10 @@ import { bootEmber } from "../../src/boot.ts";
 import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { groundQuestion } from "../../src/planner/grounding.ts";
 import { ConversationMemory } from "../../src/planner/memory.ts";
-import { runTurn } from "../../src/planner/turn.ts";
+import { type PassCount, runTurn } from "../../src/planner/turn.ts";
 import { formatMs } from "./format.ts";
 import { openBridge, openRawSide } from "./llm-model.ts";
-import { recordPasses, replayTurn, scratchContext } from "./llm-replay.ts";
+import { recordPasses, replayTurn, scratchContext, type TurnReplay } from "./llm-replay.ts";
 import { timed } from "./llm-timing.ts";
 import { makeLlmVault, question } from "./llm-vault.ts";
 import { round } from "./stats.ts";
@@ -45,24 +45,9 @@ export interface TurnFigures {
   /** Where Ember's time went, from the turn's own timings. */
   phases: { retrieveMs: number; planMs: number; actMs: number; respondMs: number };
   commands: string[];
-  passes: {
-    pass: string;
-    promptTokens: number;
-    evaluatedTokens: number;
-    reusedTokens: number;
-    generatedTokens: number;
-  }[];
+  passes: PassCount[];
   /** The replays' parts: one-call prefill (new tokens; whole prompts) and the shared generation. */
-  replay: {
-    prefillMs: number;
-    scratchPrefillMs: number;
-    generationMs: number;
-    evaluatedTokens: number;
-    scratchEvaluatedTokens: number;
-    generatedTokens: number;
-    /** The mirror sampled exactly Ember's tokens (if not, the figures compare slightly different work). */
-    sameTokens: boolean;
-  };
+  replay: Omit<TurnReplay, "lowerBoundMs" | "naiveMs">;
   /** emberMs / naiveMs: what reuse saves. */
   vsNaive: number;
   /** emberMs / lowerBoundMs against the target; turn 1 (nothing to reuse yet) has no target. */
@@ -113,15 +98,7 @@ export const turn: Section = async (ctx) => {
           respondMs: timings.respondMs,
         },
         commands: result.commands.map((c) => c.name),
-        passes: timings.passes.map(
-          ({ pass, promptTokens, evaluatedTokens, reusedTokens, generatedTokens }) => ({
-            pass,
-            promptTokens,
-            evaluatedTokens,
-            reusedTokens,
-            generatedTokens,
-          }),
-        ),
+        passes: timings.passes,
         replay: {
           prefillMs: round(replay.prefillMs, 1),
           scratchPrefillMs: round(replay.scratchPrefillMs, 1),

@@ -6,6 +6,7 @@
 import { appendFileSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_SEARCH_LIMIT, INDEX_FILE, openVaultIndex, updateIndex } from "../../src/vault/index.ts";
+import { mulberry32 } from "../lib/mulberry32.ts";
 import { formatCount, formatMiB, formatMs } from "./format.ts";
 import { median, percentile, round } from "./stats.ts";
 import type { Section, TableRow } from "./types.ts";
@@ -40,7 +41,7 @@ export const vault: Section = async (ctx) => {
   }
 
   ctx.log(`vault: ${vaultQueries} queries`);
-  const random = seededRandom(SEED);
+  const random = mulberry32(SEED);
   const vocabulary = vaultVocabulary(docs);
   const queryMs: number[] = [];
   let withHits = 0;
@@ -168,16 +169,4 @@ function changedFiles(files: readonly string[], count: number, round: number): s
 
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)]!;
-}
-
-/** mulberry32, as scripts/make-vault.ts: the same queries on every machine. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

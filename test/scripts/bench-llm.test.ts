@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "../../scripts/bench/decode.ts";
 import { restart } from "../../scripts/bench/restart.ts";
-import { turn } from "../../scripts/bench/turn.ts";
+import { type TurnFigures, turn } from "../../scripts/bench/turn.ts";
 import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
 import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
 
@@ -98,36 +98,6 @@ describe("decode section", () => {
     expect(ctx.lines.some((line) => line.startsWith("decode 1/1"))).toBe(true);
   }, 30_000);
 });
-
-interface TurnFigures {
-  turn: number;
-  emberMs: number;
-  naiveMs: number;
-  lowerBoundMs: number;
-  evaluatedTokens: number;
-  reusedTokens: number;
-  generatedTokens: number;
-  promptTokens: number;
-  groundingTokens: number;
-  passes: {
-    pass: string;
-    promptTokens: number;
-    evaluatedTokens: number;
-    reusedTokens: number;
-    generatedTokens: number;
-  }[];
-  replay: {
-    prefillMs: number;
-    scratchPrefillMs: number;
-    generationMs: number;
-    evaluatedTokens: number;
-    scratchEvaluatedTokens: number;
-    generatedTokens: number;
-    sameTokens: boolean;
-  };
-  vsNaive: number;
-  check?: TargetCheck;
-}
 
 describe("turn section", () => {
   test("Ember's turns against replays of the same work: counts add up, turn 2 reuses, checks agree", async () => {
