@@ -1,4 +1,5 @@
 import { homedir } from "node:os";
+import * as v from "valibot";
 import { readMetrics } from "../agents/metrics.ts";
 import type { App } from "../app.ts";
 import { collectStatus } from "../status/report.ts";
@@ -10,8 +11,6 @@ export interface HudUpdate {
   lastTurnTokensPerSecond?: number;
 }
 
-const MODEL_STATES: ReadonlySet<string> = new Set(["none", "loading", "ready", "failed"]);
-
 /** The REPL-only part of the facts, as the publisher shares it with `ember hud`. */
 export function replFacts(facts: HudUpdate): HudUpdate {
   return {
@@ -22,6 +21,20 @@ export function replFacts(facts: HudUpdate): HudUpdate {
   };
 }
 
+// Each part that does not fit is dropped on its own (fallback): shown as unknown, never wrong.
+const ReplFactsSchema = v.object({
+  model: v.fallback(
+    v.optional(
+      v.object({
+        state: v.picklist(["none", "loading", "ready", "failed"]),
+        name: v.fallback(v.optional(v.string()), undefined),
+      }),
+    ),
+    undefined,
+  ),
+  lastTurnTokensPerSecond: v.fallback(v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))), undefined),
+});
+
 /** Reads what replFacts shared; anything malformed is left out rather than shown wrong. */
 export function parseReplFacts(text: string): HudUpdate {
   let value: unknown;
@@ -30,18 +43,15 @@ export function parseReplFacts(text: string): HudUpdate {
   } catch {
     return {};
   }
-  if (typeof value !== "object" || value === null) return {};
-  const { model, lastTurnTokensPerSecond: speed } = value as Record<string, unknown>;
-  const facts: HudUpdate = {};
-  if (typeof model === "object" && model !== null) {
-    const { state, name } = model as Record<string, unknown>;
-    if (typeof state === "string" && MODEL_STATES.has(state)) {
-      facts.model = { state: state as HudModel["state"], ...(typeof name === "string" ? { name } : {}) };
-    }
-  }
-  if (typeof speed === "number" && Number.isFinite(speed) && speed >= 0)
-    facts.lastTurnTokensPerSecond = speed;
-  return facts;
+  const parsed = v.safeParse(ReplFactsSchema, value);
+  if (!parsed.success) return {};
+  const { model, lastTurnTokensPerSecond } = parsed.output;
+  return {
+    ...(model
+      ? { model: { state: model.state, ...(model.name !== undefined ? { name: model.name } : {}) } }
+      : {}),
+    ...(lastTurnTokensPerSecond !== undefined ? { lastTurnTokensPerSecond } : {}),
+  };
 }
 
 export interface HudFacts extends HudUpdate {
