@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import * as v from "valibot";
 import { ReleaseError } from "./errors.ts";
 import { writeUpdateFile } from "./fs-errors.ts";
-import { isTarget, type Target } from "./targets.ts";
+import { TARGETS, type Target } from "./targets.ts";
 
 /**
  * What scripts/build.ts records beside each binary (`<binary>.build.json`): the version baked into
@@ -10,11 +11,20 @@ import { isTarget, type Target } from "./targets.ts";
  * the bytes are still the ones built, so `make release VERSION=0.3.0` can never sign a stale 0.2.0
  * build as 0.3.0 (nodes would refuse it at self-test anyway, after downloading it).
  */
-export interface BuildRecord {
-  target: Target;
-  version: string;
-  sha256: string;
-  bytes: number;
+const BuildRecordSchema = v.object({
+  target: v.picklist(TARGETS),
+  version: v.string(),
+  sha256: v.string(),
+  bytes: v.number(),
+});
+export type BuildRecord = v.InferOutput<typeof BuildRecordSchema>;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function buildRecordPath(binary: string): string {
@@ -36,16 +46,18 @@ export function writeBuildRecord(binary: string, target: Target, version: string
 export function checkBuildRecord(binary: string, target: Target, version: string): void {
   const recordPath = buildRecordPath(binary);
   const rebuild = `rebuild with: bun scripts/build.ts --version ${version} (make release does)`;
-  let record: Partial<BuildRecord>;
+  let text: string;
   try {
-    record = JSON.parse(readFileSync(recordPath, "utf8"));
+    text = readFileSync(recordPath, "utf8");
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
     throw new ReleaseError(`${binary}: its build record ${recordPath} is ${why}; ${rebuild}`);
   }
-  if (!isTarget(record.target ?? "") || typeof record.version !== "string") {
+  const parsed = v.safeParse(BuildRecordSchema, parseJson(text));
+  if (!parsed.success) {
     throw new ReleaseError(`${recordPath}: not a build record (target and version expected); ${rebuild}`);
   }
+  const record = parsed.output;
   if (record.target !== target) {
     throw new ReleaseError(
       `${binary}: the build record says ${record.target}, the file is ${target}; ${rebuild}`,
