@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import defaultsText from "../../config/system.yml" with { type: "text" };
+import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { type EnvName, readEnvOverrides } from "./env.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
 import { displayPath, expandPath } from "./paths.ts";
@@ -41,6 +42,8 @@ export interface LoadConfigOptions {
 }
 
 export const SYSTEM_CONFIG_FILE = "/etc/ember/ember.yml";
+/** A config file is a page of settings; anything larger is refused before the YAML parser sees it. */
+export const CONFIG_MAX_BYTES = 256 * 1024;
 /** The vault file `/config set` writes: sorts after the operator's own files so it wins. */
 export const OVERRIDE_FILE_NAME = "zz-local.yml";
 
@@ -66,8 +69,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   );
   const fileLayers = new Map<string, FileLayer>();
 
-  const applyFile = (path: string, allowVaultPath: boolean) => {
-    const layer = readYamlLayer(path, cwd, issues);
+  /** `root`: the vault, for its own files; the system file is a path the appliance names outright. */
+  const applyFile = (path: string, root: string | undefined) => {
+    const allowVaultPath = root === undefined;
+    const layer = readYamlLayer(path, root, cwd, issues);
     files.push(path);
     if (!layer) return;
     fileLayers.set(path, layer);
@@ -87,12 +92,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   };
 
   const systemFile = env.EMBER_SYSTEM_CONFIG || options.systemFile || SYSTEM_CONFIG_FILE;
-  if (existsSync(systemFile)) applyFile(systemFile, true);
+  if (existsSync(systemFile)) applyFile(systemFile, undefined);
 
   const envOverrides = readEnvOverrides(env);
   const vaultOverride = envOverrides.get("vault.path");
   const vaultDir = expandPath(String(vaultOverride?.value ?? getPath(merged, ["vault", "path"]) ?? ""), cwd);
-  for (const file of vaultConfigFiles(vaultDir)) applyFile(file, false);
+  for (const file of vaultConfigFiles(vaultDir)) applyFile(file, vaultDir);
 
   for (const [key, { variable, value }] of envOverrides) {
     mergeInto(merged, treeAt(key.split("."), value), [], sources, () => ({ kind: "env", variable }));
@@ -130,13 +135,23 @@ function parseDefaults(): Tree {
   return data;
 }
 
-function readYamlLayer(path: string, cwd: string, issues: ConfigIssue[]): FileLayer | undefined {
+function readYamlLayer(
+  path: string,
+  root: string | undefined,
+  cwd: string,
+  issues: ConfigIssue[],
+): FileLayer | undefined {
   const shown = displayPath(path, cwd);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    const bytes =
+      root === undefined
+        ? readFileCapped(path, CONFIG_MAX_BYTES)
+        : readFileInside(path, { root, maxBytes: CONFIG_MAX_BYTES });
+    text = bytes.toString("utf8");
   } catch (error) {
-    issues.push({ where: shown, key: "(file)", message: `cannot read: ${(error as Error).message}` });
+    if (!(error instanceof UnsafeFileError)) throw error;
+    issues.push({ where: shown, key: "(file)", message: error.reason });
     return undefined;
   }
   const { yaml, errors } = parseLocatedYaml(path, text);

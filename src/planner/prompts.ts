@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import builtinPlanner from "../../prompts/planner.prompt" with { type: "text" };
 import builtinResponder from "../../prompts/responder.prompt" with { type: "text" };
 import { displayPath, expandPath } from "../config/paths.ts";
+import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { PromptTemplateError } from "../llm/errors.ts";
 
 /**
@@ -17,6 +18,9 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PromptValues = Record<Placeholder, string>;
 
 export type PromptOrigin = "config" | "vault" | "builtin";
+
+/** A template is a page or two of instructions; larger files are refused unread. */
+export const PROMPT_MAX_BYTES = 64 * 1024;
 
 export interface PromptTemplate {
   /** Where it came from, as messages name it. */
@@ -109,9 +113,15 @@ function loadOne(
   const shown = displayPath(path, options.cwd);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // The vault's own template must stay in the vault; a configured path was named outright.
+    const bytes =
+      origin === "vault"
+        ? readFileInside(path, { root: options.vaultDir, maxBytes: PROMPT_MAX_BYTES })
+        : readFileCapped(path, PROMPT_MAX_BYTES);
+    text = bytes.toString("utf8");
   } catch (error) {
-    throw new PromptTemplateError(shown, 1, `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    if (!(error instanceof UnsafeFileError)) throw error;
+    throw new PromptTemplateError(shown, 1, error.reason);
   }
   return parseTemplate(text, shown, origin, { split });
 }

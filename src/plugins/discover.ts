@@ -1,8 +1,9 @@
-import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describeFsError } from "../agents/describe-fs-error.ts";
 import { displayPath } from "../config/paths.ts";
-import { MANIFEST_FILE, PluginManifestError, parsePluginManifest } from "./manifest.ts";
+import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
+import { MANIFEST_FILE, MANIFEST_MAX_BYTES, PluginManifestError, parsePluginManifest } from "./manifest.ts";
 
 /** One usable plugin command, with everything needed to run it. JSON-serialisable. */
 export interface PluginCommandSpec {
@@ -51,14 +52,22 @@ export function discoverPlugins(
   const found: PluginDiscovery = { folders: unique, plugins: [], commands: [], problems: [] };
   const owners = new Map<string, string>();
 
-  for (const manifest of unique.flatMap((folder) => manifestsIn(folder, found.problems))) {
+  for (const { folder, manifest } of unique.flatMap((folder) => manifestsIn(folder, found.problems))) {
     const dir = resolve(manifest, "..");
     let parsed: ReturnType<typeof parsePluginManifest>;
     try {
-      parsed = parsePluginManifest(manifest, readFileSync(manifest, "utf8"), cwd);
+      // A manifest that is (or was swapped for) a link out of its plugin folder is never read.
+      const bytes = readFileInside(manifest, {
+        root: folder,
+        maxBytes: MANIFEST_MAX_BYTES,
+        rootName: `the plugin folder ${displayPath(folder, cwd)}`,
+      });
+      parsed = parsePluginManifest(manifest, bytes.toString("utf8"), cwd);
     } catch (error) {
       if (error instanceof PluginManifestError) found.problems.push(...error.problems);
-      else found.problems.push(`${displayPath(manifest, cwd)}: cannot read: ${describeFsError(error)}`);
+      else if (error instanceof UnsafeFileError)
+        found.problems.push(`${displayPath(manifest, cwd)}: ${error.reason}`);
+      else throw error;
       continue;
     }
     const earlier = found.plugins.find((p) => p.name === parsed.name);
@@ -112,7 +121,7 @@ export function discoverPlugins(
 }
 
 /** `folder/*\/plugin.yml`, sorted by plugin folder name. A missing folder simply has none. */
-function manifestsIn(folder: string, problems: string[]): string[] {
+function manifestsIn(folder: string, problems: string[]): { folder: string; manifest: string }[] {
   let names: string[];
   try {
     names = readdirSync(folder).sort();
@@ -130,7 +139,8 @@ function manifestsIn(folder: string, problems: string[]): string[] {
       } catch {
         return false;
       }
-    });
+    })
+    .map((manifest) => ({ folder, manifest }));
 }
 
 function executableProblem(path: string): string | undefined {

@@ -5,6 +5,8 @@ import { displayPath } from "../config/paths.ts";
 
 /** The file that makes a folder a plugin. */
 export const MANIFEST_FILE = "plugin.yml";
+/** A manifest lists a few commands; anything larger is refused before the YAML parser sees it. */
+export const MANIFEST_MAX_BYTES = 64 * 1024;
 
 // Command names become slash commands (`/weather`), so they follow the same spelling.
 const NAME = /^[a-z][a-z0-9-]*$/;

@@ -11,8 +11,8 @@
 import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { type Chunk, chunkDocument } from "./chunk.ts";
 import { toMatchExpression } from "./query.ts";
 import { errorCode, type SkippedFile, scanVaultFiles } from "./scan.ts";
@@ -241,17 +241,18 @@ export class VaultIndex {
         // What the index holds for this file no longer matches the disk, so it goes.
         if (row) changes.push({ kind: "delete", path: file.path });
       };
-      if (file.size > maxFileBytes) {
-        skip(`larger than ${maxFileBytes} bytes`);
-        continue;
-      }
+      // The read goes through the descriptor, not the name the scan saw: the file may have been
+      // swapped for a symlink out of the vault since, and only what was really opened is checked.
       let bytes: Uint8Array;
       try {
-        bytes = await readFile(file.absolutePath);
+        bytes = readFileInside(file.absolutePath, { root: this.vaultDir, maxBytes: maxFileBytes });
       } catch (error) {
-        skip(`cannot read (${errorCode(error)})`);
+        if (!(error instanceof UnsafeFileError)) throw error;
+        skip(error.reason);
         continue;
       }
+      // Reading is synchronous; yielding here lets Ctrl-C and the caller's timers land between files.
+      await new Promise((resolve) => setImmediate(resolve));
       const sha256 = createHash("sha256").update(bytes).digest("hex");
       if (row && row.sha256 === sha256) {
         changes.push({ kind: "touch", path: file.path, size: file.size, mtimeMs: file.mtimeMs });

@@ -6,10 +6,10 @@
  * consecutive turns share that prefix and the model's KV cache can reuse it. Every block is counted
  * with the caller's tokenizer as part of the whole text, so the result never exceeds the budget.
  */
-import { readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readFileInside } from "../fs/safe-open.ts";
 import { DEFAULT_MAX_FILE_BYTES, type SearchHit, type VaultIndex } from "./index.ts";
-import { CORE_DOCUMENTS, isInsideFolder } from "./scan.ts";
+import { CORE_DOCUMENTS } from "./scan.ts";
 
 export type CountTokens = (text: string) => number;
 
@@ -77,18 +77,13 @@ export function retrieveGrounding(index: VaultIndex, query: string, options: Gro
 export function readCoreDocuments(vaultDir: string): SourceDocument[] {
   const docs: SourceDocument[] = [];
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let vaultReal: string;
-  try {
-    vaultReal = realpathSync(vaultDir);
-  } catch {
-    return docs;
-  }
   for (const path of CORE_DOCUMENTS) {
     try {
-      const abs = join(vaultDir, path);
-      if (!isInsideFolder(vaultReal, realpathSync(abs))) continue;
-      if (statSync(abs).size > DEFAULT_MAX_FILE_BYTES) continue;
-      const text = normalizeText(decoder.decode(readFileSync(abs)));
+      const bytes = readFileInside(join(vaultDir, path), {
+        root: vaultDir,
+        maxBytes: DEFAULT_MAX_FILE_BYTES,
+      });
+      const text = normalizeText(decoder.decode(bytes));
       if (text !== "") docs.push({ path, text });
     } catch {
       // Missing or unreadable: this document simply does not ground the turn.

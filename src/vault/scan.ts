@@ -1,11 +1,14 @@
 /**
  * Lists the vault files the index covers: Markdown and text under `docs/`, plus the core documents
  * at the vault root. Symlinks are followed only while their target stays inside the vault, so a
- * link to `/etc` or to another disk never leaks into what the model is grounded on.
+ * link to `/etc` or to another disk never leaks into what the model is grounded on. This listing is
+ * only a first filter: a file can be swapped for a link after it was listed, so every read goes
+ * through `fs/safe-open`, which checks what was really opened.
  */
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
+import { isInsideFolder } from "../fs/safe-open.ts";
 
 export const INDEXED_EXTENSIONS: readonly string[] = [".md", ".markdown", ".txt"];
 
@@ -119,11 +122,6 @@ export async function scanVaultFiles(vaultDir: string, signal?: AbortSignal): Pr
 
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
-}
-
-/** True when the resolved path `real` is `folderReal` or lies under it (both already realpath'ed). */
-export function isInsideFolder(folderReal: string, real: string): boolean {
-  return real === folderReal || real.startsWith(folderReal + sep);
 }
 
 export function errorCode(error: unknown): string {

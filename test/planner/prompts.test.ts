@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.ts";
@@ -85,7 +85,18 @@ describe("prompt templates", () => {
     const dir = vault();
     expect(() =>
       loadPrompts({ plannerPath: "", responderPath: join(dir, "missing.prompt"), vaultDir: dir, cwd: dir }),
-    ).toThrow("missing.prompt:1: cannot read: ENOENT");
+    ).toThrow("missing.prompt:1: cannot read (ENOENT)");
+  });
+
+  test("the vault's own template that links out of the vault is refused, not read", () => {
+    const dir = vault();
+    const outside = join(vault(), "elsewhere.prompt");
+    writeFileSync(outside, "{user_prompt}\n");
+    mkdirSync(join(dir, "prompts"), { recursive: true });
+    symlinkSync(outside, join(dir, "prompts", "planner.prompt"));
+    expect(() => loadPrompts({ plannerPath: "", responderPath: "", vaultDir: dir, cwd: dir })).toThrow(
+      "prompts/planner.prompt:1: leads outside the vault",
+    );
   });
 
   test("filling is one pass: a value containing a placeholder is not expanded again; JSON braces stay", () => {
