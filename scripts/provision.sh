@@ -12,7 +12,7 @@
 #   DRY_RUN=0                1 (or --dry-run): print the plan, change nothing.
 #   EMBER_DISTRO=            alpine or debian; empty: ROOT/etc/alpine-release, else ROOT/etc/debian_version.
 #   EMBER_ARCH=$(uname -m)   the target's CPU (aarch64 or x86_64): picks the default binary.
-#   EMBER_USER=ember         the operator's account: zsh, locked password, tty1 autologin.
+#   EMBER_USER=ember         the operator's account: zsh, no usable password ('*'), tty1 autologin.
 #   EMBER_UID=1000           its user and group id when it is created.
 #   EMBER_HOSTNAME=          set the hostname to this; empty leaves it alone.
 #   EMBER_DATA_DIR=/media/data/ember       binary, models, vault and runtime live below this.
@@ -272,6 +272,9 @@ step_packages() {
 }
 
 # --- the operator's account ----------------------------------------------------------------------
+# No password can match '*', so the console logs in by itself and SSH takes keys only. It is not
+# '!': that marks the account locked, and Alpine's OpenSSH (built without PAM) then refuses even
+# key logins.
 step_user() {
 	if [ "$LIVE" = 1 ]; then
 		if ! id "$EMBER_USER" >/dev/null 2>&1; then
@@ -287,15 +290,18 @@ step_user() {
 			else note "$EMBER_USER's shell is not /bin/zsh (busybox has no usermod; apk add shadow)"
 			fi
 		fi
-		# Locked password: the console logs in by itself and SSH takes keys only.
-		case $(grep "^$EMBER_USER:" /etc/shadow | cut -d: -f2) in
-		'!'* | '*'*) ;;
-		*) run passwd -l "$EMBER_USER" ;;
-		esac
+		if [ "$(grep "^$EMBER_USER:" /etc/shadow | cut -d: -f2)" != '*' ]; then
+			printf '%s:*\n' "$EMBER_USER" | run chpasswd -e
+		fi
 	else
 		add_line /etc/passwd 0644 "$EMBER_USER:x:$EMBER_UID:$EMBER_UID:Ember:$HOME_DIR:/bin/zsh"
 		add_line /etc/group 0644 "$EMBER_USER:x:$EMBER_UID:"
-		add_line /etc/shadow 0640 "$EMBER_USER:!::0:99999:7:::"
+		add_line /etc/shadow 0640 "$EMBER_USER:*::0:99999:7:::"
+		# An account written by an older provision (with '!') is corrected in place.
+		if [ -f "$R/etc/shadow" ]; then
+			awk -F: -v OFS=: -v user="$EMBER_USER" '$1 == user { $2 = "*" } 1' "$R/etc/shadow" >"$WORK/shadow"
+			put_file "$WORK/shadow" /etc/shadow 0640
+		fi
 	fi
 	ensure_dir "$HOME_DIR" 0750
 	ensure_owner "$HOME_DIR"
