@@ -27,7 +27,8 @@ export default defineCommand({
       if (size !== undefined && (!Number.isInteger(size) || size <= 0)) {
         throw new UpdateError(`--size ${args.size}: expected a number of bytes`);
       }
-      const { update } = loadConfig().config;
+      const { config, vaultDir } = loadConfig();
+      const { update } = config;
       await pullModel({
         source: args.source,
         dir: resolve(args.dir),
@@ -35,6 +36,7 @@ export default defineCommand({
         size,
         channel: args.channel ?? update.channel,
         publicKeys: update.publicKeys,
+        vaultDir,
         say: (line) => console.log(line),
         progress: (label) => progressOnTerminal(label),
       });

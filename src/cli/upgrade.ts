@@ -38,11 +38,13 @@ export default defineCommand({
         );
         return;
       }
-      const { update } = updateConfig();
+      const { config, vaultDir } = updateConfig();
+      const { update } = config;
       await runUpgrade({
         channel: args.channel ?? update.channel,
         publicKeys: update.publicKeys,
         installPath,
+        vaultDir,
         currentVersion: current,
         checkOnly: args.check,
         allowDowngrade: args["allow-downgrade"],
@@ -64,7 +66,7 @@ function updateConfig() {
   for (const issue of loaded.issues.filter((i) => i.key.startsWith("update"))) {
     process.stderr.write(`ember upgrade: ${formatIssue(issue)}\n`);
   }
-  return loaded.config;
+  return loaded;
 }
 
 /** The running build's version when it is the installed binary; otherwise ask the installed one. */

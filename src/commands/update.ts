@@ -20,7 +20,8 @@ export const updateCommand: SlashCommand = {
     if (args.length > 1 || (args[0] !== undefined && args[0] !== "yes"))
       throw new UsageError(`unexpected ${args.join(" ")}`);
     const install = args[0] === "yes";
-    const { update } = loadConfig({ env: app.env, cwd: app.cwd }).config;
+    const { config, vaultDir } = loadConfig({ env: app.env, cwd: app.cwd });
+    const { update } = config;
     if (!update.channel)
       throw new UsageError("no release channel: set update.channel (or use ember upgrade --channel)");
     const installPath = resolveInstallPath(undefined, app.env);
@@ -29,6 +30,7 @@ export const updateCommand: SlashCommand = {
         channel: update.channel,
         publicKeys: update.publicKeys,
         installPath,
+        vaultDir,
         currentVersion: (await readBinaryVersion(installPath)) ?? app.version,
         checkOnly: !install,
         say: (line) => out.line(line),

@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { advanceClock, type NodeClock } from "./clock-floor.ts";
 import { fetchCapped, MANIFEST_MAX_BYTES, SIGNATURE_MAX_BYTES } from "./download.ts";
 import { ChannelError, FetchError, SignatureError } from "./errors.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
@@ -51,13 +52,18 @@ export interface SignedManifest {
   location: ChannelLocation;
   /** Index into the trusted keys of the key that signed it. */
   keyIndex: number;
+  /** Set when the manifest's time could not be remembered as the node's clock floor. */
+  clockProblem?: string;
 }
 
-/** Fetches manifest.json and its signature, verifies the signature, then parses and checks freshness. */
+/**
+ * Fetches manifest.json and its signature, verifies the signature, then parses it, moves the
+ * node's clock floor up to its `published` time, and checks freshness against that.
+ */
 export async function loadChannel(
   location: ChannelLocation,
   keys: readonly KeyObject[],
-  now: Date,
+  clock: NodeClock,
 ): Promise<SignedManifest> {
   const bytes = await fetchCapped(location.manifestUrl, MANIFEST_MAX_BYTES);
   let signature: Uint8Array;
@@ -73,8 +79,9 @@ export async function loadChannel(
   }
   const keyIndex = verifyManifestSignature(bytes, new TextDecoder().decode(signature), keys);
   const manifest = parseManifest(bytes, location.manifestUrl);
+  const { now, problem } = advanceClock(clock, new Date(manifest.published));
   checkManifest(manifest, { now, channel: location.name });
-  return { manifest, location, keyIndex };
+  return { manifest, location, keyIndex, ...(problem ? { clockProblem: problem } : {}) };
 }
 
 /** An artifact or model URL, which the manifest may give relative to itself. */

@@ -31,11 +31,6 @@ export class ManifestExpiredError extends UpdateError {
   override name = "ManifestExpiredError";
 }
 
-/** The manifest claims to be published in the future: the node's clock or the release is wrong. */
-export class ManifestFromFutureError extends UpdateError {
-  override name = "ManifestFromFutureError";
-}
-
 /** The manifest belongs to another channel than the one asked for. */
 export class ChannelMismatchError extends UpdateError {
   override name = "ChannelMismatchError";

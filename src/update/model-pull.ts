@@ -19,6 +19,8 @@ export interface ModelPullOptions {
   channel: string;
   publicKeys: readonly string[];
   now?: Date;
+  /** The vault whose state keeps the clock floor (see clock-floor.ts). */
+  vaultDir?: string;
   say: (line: string) => void;
   progress?: (label: string) => ProgressSink;
   idleTimeoutMs?: number;
@@ -87,11 +89,11 @@ async function resolveModel(
     return { url: options.source, size, sha256 };
   }
   const location = resolveChannel(options.channel);
-  const { manifest } = await loadChannel(
-    location,
-    trustedPublicKeys(options.publicKeys),
-    options.now ?? new Date(),
-  );
+  const { manifest, clockProblem } = await loadChannel(location, trustedPublicKeys(options.publicKeys), {
+    now: options.now ?? new Date(),
+    vaultDir: options.vaultDir,
+  });
+  if (clockProblem) options.say(clockProblem);
   const model = manifest.models?.[options.source];
   if (!model) {
     const names = Object.keys(manifest.models ?? {}).join(", ") || "none";

@@ -23,6 +23,8 @@ export interface UpgradeOptions {
   /** Default: the running process's target. */
   target?: string;
   now?: Date;
+  /** The vault whose state keeps the clock floor (see clock-floor.ts). */
+  vaultDir?: string;
   checkOnly?: boolean;
   allowDowngrade?: boolean;
   /** Asked before anything is downloaded; absent means yes. */
@@ -47,7 +49,11 @@ export type UpgradeOutcome =
 export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeOutcome> {
   const keys = trustedPublicKeys(options.publicKeys);
   const location: ChannelLocation = resolveChannel(options.channel);
-  const { manifest } = await loadChannel(location, keys, options.now ?? new Date());
+  const { manifest, clockProblem } = await loadChannel(location, keys, {
+    now: options.now ?? new Date(),
+    vaultDir: options.vaultDir,
+  });
+  if (clockProblem) options.say(clockProblem);
   const target = options.target ?? runningTarget();
   const current = options.currentVersion;
   const offered = manifest.version;

@@ -2,7 +2,6 @@ import { type KeyObject, verify } from "node:crypto";
 import {
   ChannelMismatchError,
   ManifestExpiredError,
-  ManifestFromFutureError,
   NoArtifactForTargetError,
   NoTrustedKeysError,
   NotNewerError,
@@ -10,9 +9,6 @@ import {
 } from "./errors.ts";
 import type { FileEntry, Manifest } from "./manifest.ts";
 import { compareVersions } from "./version.ts";
-
-/** How far in the future `published` may be before the node's clock or the release is called wrong. */
-export const DEFAULT_CLOCK_SKEW_MS = 60 * 60 * 1000;
 
 /**
  * Verifies an Ed25519 signature (base64 text) over the manifest's exact bytes against each trusted
@@ -44,24 +40,20 @@ export function verifyManifestSignature(
 }
 
 export interface ManifestExpectations {
+  /** The node's now: the later of its clock and the clock floor (see clock-floor.ts). */
   now: Date;
   /** The channel the node asked for: a mirror must not swap in another channel's manifest. */
   channel: string;
-  clockSkewMs?: number;
 }
 
-/** Checks a signed manifest is current (not expired, not from the future) and for the asked channel. */
+/**
+ * Checks a signed manifest is current and for the asked channel. A `published` later than the
+ * clock is no error: the signature vouches for it, so the clock is behind (see clock-floor.ts).
+ */
 export function checkManifest(manifest: Manifest, expect: ManifestExpectations): void {
-  const skew = expect.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
-  const now = expect.now.getTime();
-  if (Date.parse(manifest.expires) <= now) {
+  if (Date.parse(manifest.expires) <= expect.now.getTime()) {
     throw new ManifestExpiredError(
-      `manifest.json expired at ${manifest.expires} (clock here: ${expect.now.toISOString()}): the channel was not re-signed, or a mirror serves an old copy`,
-    );
-  }
-  if (Date.parse(manifest.published) > now + skew) {
-    throw new ManifestFromFutureError(
-      `manifest.json is published ${manifest.published}, later than this node's clock (${expect.now.toISOString()}): set the clock`,
+      `manifest.json expired at ${manifest.expires} (now here: ${expect.now.toISOString()}): the channel was not re-signed, or a mirror serves an old copy`,
     );
   }
   if (manifest.channel !== expect.channel) {

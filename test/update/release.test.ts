@@ -108,7 +108,9 @@ describe("scripts/release.ts", () => {
 
     // A node reading the folder straight off a USB stick verifies it with the public key.
     const pub = readFileSync(`${keyPrefix}.pub`, "utf8").trim();
-    const loaded = await loadChannel(resolveChannel(channelDir), trustedPublicKeys([pub]), new Date());
+    const loaded = await loadChannel(resolveChannel(channelDir), trustedPublicKeys([pub]), {
+      now: new Date(),
+    });
     expect(loaded.manifest).toEqual(manifest);
   });
 

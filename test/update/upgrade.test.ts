@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readClockFloor } from "../../src/update/clock-floor.ts";
 import {
   ChannelMismatchError,
   ChecksumMismatchError,
   ManifestExpiredError,
-  ManifestFromFutureError,
   NoArtifactForTargetError,
   NoTrustedKeysError,
   NotNewerError,
@@ -175,14 +176,22 @@ describe("runUpgrade", () => {
     expectUntouched();
   });
 
-  test("a manifest published in the future is refused", async () => {
-    const { channelUrl } = publish(server, {
-      version: "0.2.0",
-      binary: fakeBinary("0.2.0"),
-      key,
-      published: new Date(Date.now() + 2 * 86_400_000),
-    });
-    await expect(runUpgrade(options(channelUrl))).rejects.toThrow(ManifestFromFutureError);
+  test("a manifest published after the node's clock is taken, and its time becomes the clock floor", async () => {
+    const vaultDir = mkdtempSync(join(tmpdir(), "ember-floor-"));
+    try {
+      const published = new Date(Date.now() + 2 * 86_400_000);
+      const { channelUrl } = publish(server, {
+        version: "0.2.0",
+        binary: fakeBinary("0.2.0"),
+        key,
+        published,
+      });
+      const outcome = await runUpgrade(options(channelUrl, { checkOnly: true, vaultDir }));
+      expect(outcome.kind).toBe("available");
+      expect(readClockFloor(vaultDir)).toEqual(published);
+    } finally {
+      rmSync(vaultDir, { recursive: true, force: true });
+    }
   });
 
   test("another channel's signed manifest served in this channel's folder is refused", async () => {

@@ -3,7 +3,6 @@ import { sign } from "node:crypto";
 import {
   ChannelMismatchError,
   ManifestExpiredError,
-  ManifestFromFutureError,
   NoArtifactForTargetError,
   NoTrustedKeysError,
   NotNewerError,
@@ -58,9 +57,8 @@ describe("checkManifest", () => {
   test("past `expires` is a freeze attack or a stale mirror", () => {
     expect(() => checkManifest(manifest, at("2025-02-10T00:00:00Z"))).toThrow(ManifestExpiredError);
   });
-  test("`published` more than the skew ahead of the clock is refused; within the skew is fine", () => {
-    expect(() => checkManifest(manifest, at("2025-01-09T12:00:00Z"))).toThrow(ManifestFromFutureError);
-    expect(() => checkManifest(manifest, at("2025-01-09T23:30:00Z"))).not.toThrow();
+  test("`published` ahead of now is no error: the signature vouches for it, the clock is behind", () => {
+    expect(() => checkManifest(manifest, at("2023-01-09T12:00:00Z"))).not.toThrow();
   });
   test("another channel's manifest is refused", () => {
     expect(() => checkManifest(manifest, { ...at("2025-01-20T00:00:00Z"), channel: "beta" })).toThrow(
