@@ -38,6 +38,9 @@ const NLC_DIR = join(ROOT, "node_modules", "node-llama-cpp");
 const PAYLOAD_MODULE = join(ROOT, "src", "llm", "native-payload.ts");
 const VERSION_MODULE = join(ROOT, "src", "version.ts");
 const NATIVE_MODULE = join(ROOT, "src", "llm", "native.ts");
+// A second entry: the vault's document parsers run in this worker (src/vault/extract/sandbox.ts names
+// it by its path from ROOT, the bundle's root).
+const EXTRACT_WORKER = join(ROOT, "src", "vault", "extract", "worker.ts");
 // What node-llama-cpp reads from its own package folder at run time (relative to that folder).
 const NLC_RUNTIME_FILES = ["package.json", "llama/binariesGithubRelease.json", "llama/grammars"];
 const EMBEDDED_NATIVE = "ember-native";
@@ -112,7 +115,8 @@ export async function buildBinary({
     const outfile = join(outdir, spec.outName);
     mkdirSync(outdir, { recursive: true });
     const result = await Bun.build({
-      entrypoints: [entry],
+      entrypoints: [entry, EXTRACT_WORKER],
+      root: ROOT,
       target: "bun",
       minify: { whitespace: true, syntax: true, identifiers: false },
       files: {

@@ -1,11 +1,19 @@
 /**
- * Splits a vault document into retrieval chunks.
+ * Splits an extracted vault document into retrieval chunks.
  *
- * Markdown is cut at headings (ATX `#` and single-line setext), each chunk carrying its heading trail
- * ("Radio > Antenna setup"); sections longer than `maxChars` are cut again at paragraph boundaries.
- * Plain text (and Markdown without headings) is packed paragraph by paragraph. Front matter is not
- * indexed, and `#` lines inside code fences are code, never headings.
+ * Text is cut at headings, each chunk carrying its heading trail ("Radio > Antenna setup"); the trail
+ * runs on across the parts of a document (a section that starts on page 3 of a PDF still names its
+ * heading on page 4), but no chunk spans two parts. Sections longer than `maxChars` are cut again at
+ * paragraph boundaries; a code fence stays whole when it fits.
  */
+import type { ExtractedLine, ExtractedPart } from "./extract/document.ts";
+import {
+  closesFence,
+  extractMarkdown,
+  extractPlainText,
+  type Fence,
+  opensFence,
+} from "./extract/markdown.ts";
 
 export interface Chunk {
   /** Vault-relative path with forward slashes, e.g. "docs/radio.md". */
@@ -13,9 +21,13 @@ export interface Chunk {
   /** Heading trail joined with " > "; empty for text before the first heading and for plain text. */
   heading: string;
   text: string;
-  /** 1-based, inclusive line numbers of `text` in the original file. */
+  /** 1-based, inclusive line numbers of `text` in its part (the file, a PDF page, an EPUB chapter). */
   lineStart: number;
   lineEnd: number;
+  /** 1-based PDF page the text is on. */
+  page?: number;
+  /** 1-based EPUB chapter (spine order) the text is in. */
+  chapter?: number;
 }
 
 export interface ChunkOptions {
@@ -29,25 +41,17 @@ export const DEFAULT_CHUNK_MAX_CHARS = 1200;
 
 export const HEADING_SEPARATOR = " > ";
 
-interface Line {
-  /** 1-based line number in the original file. */
-  no: number;
-  text: string;
-}
+type Line = ExtractedLine;
 
 interface Heading {
   level: number;
   text: string;
 }
 
-interface Fence {
-  char: string;
-  length: number;
-}
-
 interface Section {
   trail: string;
   lines: Line[];
+  part: ExtractedPart;
 }
 
 /** A run of lines that must stay together if it fits: a paragraph or a whole code fence. */
@@ -57,129 +61,62 @@ interface Block {
   last: number;
 }
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
-const FENCE_CLOSE = /^ {0,3}(`{3,}|~{3,})[ \t]*$/;
-const ATX_HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)(.*)$/;
-const SETEXT_UNDERLINE = /^ {0,3}(=+|-{2,})[ \t]*$/;
 const BLANK = /^\s*$/;
 
+/** Chunks of a Markdown or plain-text file. */
 export function chunkDocument(path: string, content: string, options: ChunkOptions = {}): Chunk[] {
+  const format = options.format ?? (path.toLowerCase().endsWith(".txt") ? "text" : "markdown");
+  const part = format === "markdown" ? extractMarkdown(content) : extractPlainText(content);
+  return chunkParts(path, [part], options);
+}
+
+/** Chunks of a document already extracted into parts (pages, chapters, or one whole file). */
+export function chunkParts(
+  path: string,
+  parts: readonly ExtractedPart[],
+  options: ChunkOptions = {},
+): Chunk[] {
   const maxChars = options.maxChars ?? DEFAULT_CHUNK_MAX_CHARS;
   if (!Number.isInteger(maxChars) || maxChars < 16) {
     throw new RangeError(`chunk maxChars must be an integer >= 16, got ${maxChars}`);
   }
-  const format = options.format ?? (path.toLowerCase().endsWith(".txt") ? "text" : "markdown");
-  const lines = splitLines(content);
-  const sections =
-    format === "markdown"
-      ? markdownSections(lines.slice(frontMatterLength(lines)))
-      : [{ trail: "", lines: lines }];
-
   const chunks: Chunk[] = [];
-  for (const section of sections) {
+  for (const section of sectionsOf(parts)) {
     for (const group of packBlocks(section.lines, blocksOf(section.lines), maxChars)) {
-      chunks.push({
+      const chunk: Chunk = {
         path,
         heading: section.trail,
         text: group.map((l) => l.text).join("\n"),
         lineStart: group[0]!.no,
         lineEnd: group[group.length - 1]!.no,
-      });
+      };
+      if (section.part.page !== undefined) chunk.page = section.part.page;
+      if (section.part.chapter !== undefined) chunk.chapter = section.part.chapter;
+      chunks.push(chunk);
     }
   }
   return chunks;
 }
 
-function splitLines(content: string): Line[] {
-  const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
-  return text.split(/\r\n|\r|\n/).map((t, i) => ({ no: i + 1, text: t }));
-}
-
-/** Number of leading lines taken by a YAML (`---`) front matter block, 0 when there is none. */
-function frontMatterLength(lines: Line[]): number {
-  if (lines[0]?.text.trimEnd() !== "---") return 0;
-  for (let i = 1; i < lines.length; i++) {
-    const t = lines[i]!.text.trimEnd();
-    if (t === "---" || t === "...") return i + 1;
-  }
-  return 0;
-}
-
-function markdownSections(lines: Line[]): Section[] {
-  const headings = findHeadings(lines);
+function sectionsOf(parts: readonly ExtractedPart[]): Section[] {
   const sections: Section[] = [];
   const stack: Heading[] = [];
-  let current: Section = { trail: "", lines: [] };
-  for (let i = 0; i < lines.length; i++) {
-    const h = headings.get(i);
-    if (h === undefined) {
-      current.lines.push(lines[i]!);
-      continue;
-    }
-    if (h === "underline") continue;
-    sections.push(current);
-    while (stack.length > 0 && stack[stack.length - 1]!.level >= h.level) stack.pop();
-    stack.push(h);
-    current = { trail: stack.map((s) => s.text).join(HEADING_SEPARATOR), lines: [] };
-  }
-  sections.push(current);
-  return sections;
-}
-
-/** Maps line index to the heading it opens, or to "underline" for a setext underline to drop. */
-function findHeadings(lines: Line[]): Map<number, Heading | "underline"> {
-  const found = new Map<number, Heading | "underline">();
-  let fence: Fence | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]!.text;
-    if (fence !== null) {
-      if (closesFence(text, fence)) fence = null;
-      continue;
-    }
-    fence = opensFence(text);
-    if (fence !== null) continue;
-    const atx = ATX_HEADING.exec(text);
-    if (atx) {
-      const title = atx[2]!
-        .trim()
-        .replace(/(^|[ \t]+)#+$/, "")
-        .trim();
-      found.set(i, { level: atx[1]!.length, text: title });
-      continue;
-    }
-    // Only a one-line paragraph becomes a setext heading; a `---` under a longer paragraph is
-    // read as a thematic break, which keeps prose from turning into headings by accident.
-    const underline = SETEXT_UNDERLINE.exec(text);
-    if (underline && i > 0 && isParagraphLine(lines, i - 1, found)) {
-      const before = i - 2;
-      if (before < 0 || BLANK.test(lines[before]!.text) || found.has(before)) {
-        found.set(i - 1, { level: underline[1]![0] === "=" ? 1 : 2, text: lines[i - 1]!.text.trim() });
-        found.set(i, "underline");
+  const trail = () => stack.map((s) => s.text).join(HEADING_SEPARATOR);
+  for (const part of parts) {
+    let current: Section = { trail: trail(), lines: [], part };
+    for (const line of part.lines) {
+      if (line.heading === undefined) {
+        current.lines.push(line);
+        continue;
       }
+      sections.push(current);
+      while (stack.length > 0 && stack[stack.length - 1]!.level >= line.heading) stack.pop();
+      stack.push({ level: line.heading, text: line.text });
+      current = { trail: trail(), lines: [], part };
     }
+    sections.push(current);
   }
-  return found;
-}
-
-/** The fence a line opens (``` or ~~~, CommonMark rules), or null. */
-function opensFence(text: string): Fence | null {
-  const open = FENCE_OPEN.exec(text);
-  if (open === null) return null;
-  const marker = open[1]!;
-  // A backtick fence's info string may not contain backticks (that is inline code).
-  if (marker[0] === "`" && open[2]!.includes("`")) return null;
-  return { char: marker[0]!, length: marker.length };
-}
-
-/** A fence closes on the same character, at least as long, with nothing after it. */
-function closesFence(text: string, fence: Fence): boolean {
-  const close = FENCE_CLOSE.exec(text);
-  return close !== null && close[1]![0] === fence.char && close[1]!.length >= fence.length;
-}
-
-function isParagraphLine(lines: Line[], i: number, found: Map<number, Heading | "underline">): boolean {
-  const text = lines[i]!.text;
-  return !BLANK.test(text) && !found.has(i) && !FENCE_OPEN.test(text) && !/^ {0,3}[-*+>|]/.test(text);
+  return sections;
 }
 
 /** Paragraphs separated by blank lines; a code fence is one block even across blank lines. */

@@ -13,14 +13,17 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
-import { type Chunk, chunkDocument } from "./chunk.ts";
+import type { Chunk } from "./chunk.ts";
+import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, formatOf, maxFileBytes } from "./extract/formats.ts";
+import { ExtractionSandbox } from "./extract/sandbox.ts";
+import { ingestDocument } from "./ingest.ts";
 import { toMatchExpression } from "./query.ts";
 import { errorCode, type SkippedFile, scanVaultFiles } from "./scan.ts";
 
 export const INDEX_FILE = join("state", "index.sqlite");
 
-/** Files above this size are skipped: a vault document this large is almost surely not prose. */
-export const DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** Text files above this size are skipped: a vault document this large is almost surely not prose. */
+export const DEFAULT_MAX_FILE_BYTES = DEFAULT_EXTRACT_LIMITS.maxTextFileBytes;
 
 export const DEFAULT_SEARCH_LIMIT = 10;
 
@@ -28,15 +31,19 @@ export const DEFAULT_SEARCH_LIMIT = 10;
 const HEADING_WEIGHT = 4;
 const BODY_WEIGHT = 1;
 
-/** Bumped whenever the tables change shape; an index of another version is rebuilt. */
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever the tables change shape. An index of an older version this file knows how to
+ * migrate is migrated in place (MIGRATIONS); any other version is rebuilt.
+ */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE files (
   path TEXT PRIMARY KEY,
   size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL,
-  sha256 TEXT NOT NULL
+  sha256 TEXT NOT NULL,
+  problem TEXT
 ) WITHOUT ROWID;
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY,
@@ -45,7 +52,9 @@ CREATE TABLE chunks (
   heading TEXT NOT NULL,
   body TEXT NOT NULL,
   line_start INTEGER NOT NULL,
-  line_end INTEGER NOT NULL
+  line_end INTEGER NOT NULL,
+  page INTEGER,
+  chapter INTEGER
 );
 CREATE INDEX chunks_by_path ON chunks(path, seq);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
@@ -61,6 +70,19 @@ CREATE TRIGGER chunks_after_delete AFTER DELETE ON chunks BEGIN
 END;
 PRAGMA user_version = ${SCHEMA_VERSION};
 `;
+
+/**
+ * From version N to N+1. Version 2: chunks know their PDF page and EPUB chapter; files remember why
+ * they could not be read (`problem`), so an unchanged scan is not parsed again to say so.
+ */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: `
+ALTER TABLE chunks ADD COLUMN page INTEGER;
+ALTER TABLE chunks ADD COLUMN chapter INTEGER;
+ALTER TABLE files ADD COLUMN problem TEXT;
+PRAGMA user_version = 2;
+`,
+};
 
 /** The index could not be opened or created for a reason other than corruption (permissions, disk). */
 export class VaultIndexOpenError extends Error {
@@ -95,7 +117,8 @@ export interface UpdateProgress {
 export interface UpdateOptions {
   signal?: AbortSignal;
   onProgress?: (progress: UpdateProgress) => void;
-  maxFileBytes?: number;
+  /** Size caps and parser limits; each defaults to DEFAULT_EXTRACT_LIMITS. */
+  limits?: Partial<ExtractLimits>;
   chunkMaxChars?: number;
 }
 
@@ -128,8 +151,11 @@ export interface SearchHit {
   text: string;
   /** Relevance (negated bm25): higher is better. */
   score: number;
+  /** Lines of `text` within its part: the file, or the PDF page / EPUB chapter below. */
   lineStart: number;
   lineEnd: number;
+  page?: number;
+  chapter?: number;
 }
 
 interface FileRow {
@@ -137,6 +163,7 @@ interface FileRow {
   size: number;
   mtime_ms: number;
   sha256: string;
+  problem: string | null;
 }
 
 interface HitRow {
@@ -145,12 +172,15 @@ interface HitRow {
   body: string;
   line_start: number;
   line_end: number;
+  page: number | null;
+  chapter: number | null;
   excerpt: string;
   rank: number;
 }
 
 type Change =
   | { kind: "write"; path: string; size: number; mtimeMs: number; sha256: string; chunks: Chunk[] }
+  | { kind: "problem"; path: string; size: number; mtimeMs: number; sha256: string; problem: string }
   | { kind: "touch"; path: string; size: number; mtimeMs: number }
   | { kind: "delete"; path: string };
 
@@ -211,7 +241,6 @@ export class VaultIndex {
   async #update(options: UpdateOptions): Promise<UpdateResult> {
     const started = performance.now();
     const { signal, onProgress } = options;
-    const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     signal?.throwIfAborted();
     this.#verify();
 
@@ -226,57 +255,66 @@ export class VaultIndex {
     let added = 0;
     let updated = 0;
     let unchanged = 0;
-    const decoder = new TextDecoder("utf-8", { fatal: true });
-    for (const [i, file] of scan.files.entries()) {
-      signal?.throwIfAborted();
-      onProgress?.({ phase: "read", done: i, total: scan.files.length, path: file.path });
-      const row = known.get(file.path);
-      known.delete(file.path);
-      if (row && row.size === file.size && row.mtime_ms === file.mtimeMs) {
-        unchanged++;
-        continue;
+    const limits: ExtractLimits = { ...DEFAULT_EXTRACT_LIMITS, ...options.limits };
+    const sandbox = new ExtractionSandbox();
+    try {
+      for (const [i, file] of scan.files.entries()) {
+        signal?.throwIfAborted();
+        onProgress?.({ phase: "read", done: i, total: scan.files.length, path: file.path });
+        const row = known.get(file.path);
+        known.delete(file.path);
+        /** A file whose bytes were read before and could not be indexed then cannot now either. */
+        const unchangedAs = (existing: FileRow) => {
+          if (existing.problem === null) unchanged++;
+          else skipped.push({ path: file.path, reason: existing.problem });
+        };
+        if (row && row.size === file.size && row.mtime_ms === file.mtimeMs) {
+          unchangedAs(row);
+          continue;
+        }
+        const skip = (reason: string) => {
+          skipped.push({ path: file.path, reason });
+          // What the index holds for this file no longer matches the disk, so it goes.
+          if (row) changes.push({ kind: "delete", path: file.path });
+        };
+        // The read goes through the descriptor, not the name the scan saw: the file may have been
+        // swapped for a symlink out of the vault since, and only what was really opened is checked.
+        // The size cap is checked on that descriptor before a byte is read.
+        let bytes: Uint8Array;
+        try {
+          const maxBytes = maxFileBytes(formatOf(file.path) ?? "text", limits);
+          bytes = readFileInside(file.absolutePath, { root: this.vaultDir, maxBytes });
+        } catch (error) {
+          if (!(error instanceof UnsafeFileError)) throw error;
+          skip(error.reason);
+          continue;
+        }
+        // Reading is synchronous; yielding here lets Ctrl-C and the caller's timers land between files.
+        await new Promise((resolve) => setImmediate(resolve));
+        const sha256 = createHash("sha256").update(bytes).digest("hex");
+        if (row && row.sha256 === sha256) {
+          changes.push({ kind: "touch", path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+          unchangedAs(row);
+          continue;
+        }
+        const ingested = await ingestDocument(file.path, bytes, {
+          sandbox,
+          limits,
+          chunkMaxChars: options.chunkMaxChars,
+          signal,
+        });
+        const stamp = { path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256 };
+        if ("problem" in ingested) {
+          skipped.push({ path: file.path, reason: ingested.problem });
+          changes.push({ kind: "problem", ...stamp, problem: ingested.problem });
+          continue;
+        }
+        changes.push({ kind: "write", ...stamp, chunks: ingested.chunks });
+        if (row && row.problem === null) updated++;
+        else added++;
       }
-      const skip = (reason: string) => {
-        skipped.push({ path: file.path, reason });
-        // What the index holds for this file no longer matches the disk, so it goes.
-        if (row) changes.push({ kind: "delete", path: file.path });
-      };
-      // The read goes through the descriptor, not the name the scan saw: the file may have been
-      // swapped for a symlink out of the vault since, and only what was really opened is checked.
-      let bytes: Uint8Array;
-      try {
-        bytes = readFileInside(file.absolutePath, { root: this.vaultDir, maxBytes: maxFileBytes });
-      } catch (error) {
-        if (!(error instanceof UnsafeFileError)) throw error;
-        skip(error.reason);
-        continue;
-      }
-      // Reading is synchronous; yielding here lets Ctrl-C and the caller's timers land between files.
-      await new Promise((resolve) => setImmediate(resolve));
-      const sha256 = createHash("sha256").update(bytes).digest("hex");
-      if (row && row.sha256 === sha256) {
-        changes.push({ kind: "touch", path: file.path, size: file.size, mtimeMs: file.mtimeMs });
-        unchanged++;
-        continue;
-      }
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        skip("not valid UTF-8");
-        continue;
-      }
-      const chunks = chunkDocument(file.path, text, { maxChars: options.chunkMaxChars });
-      changes.push({
-        kind: "write",
-        path: file.path,
-        size: file.size,
-        mtimeMs: file.mtimeMs,
-        sha256,
-        chunks,
-      });
-      if (row) updated++;
-      else added++;
+    } finally {
+      sandbox.close();
     }
     // Whatever is still in `known` was not found on disk this time.
     const removed = known.size;
@@ -313,7 +351,7 @@ export class VaultIndex {
         .query<HitRow, [string, string, string, number]>(
           // Ordering by FTS5's own rank column lets it sort inside the virtual table and stop at
           // the limit, so snippets and the join are computed for the returned rows only.
-          `SELECT c.path, c.heading, c.body, c.line_start, c.line_end,
+          `SELECT c.path, c.heading, c.body, c.line_start, c.line_end, c.page, c.chapter,
                   snippet(chunks_fts, 1, ?1, ?2, '…', 24) AS excerpt,
                   chunks_fts.rank AS rank
              FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
@@ -324,16 +362,27 @@ export class VaultIndex {
         .all(open, close, match, limit),
     );
     // Equal ranks (identical text) within the page fall back to path and line, not insertion order.
-    rows.sort((a, b) => a.rank - b.rank || compareText(a.path, b.path) || a.line_start - b.line_start);
-    return rows.map((r) => ({
-      path: r.path,
-      heading: r.heading,
-      excerpt: r.excerpt,
-      text: r.body,
-      score: -r.rank,
-      lineStart: r.line_start,
-      lineEnd: r.line_end,
-    }));
+    rows.sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        compareText(a.path, b.path) ||
+        (a.page ?? a.chapter ?? 0) - (b.page ?? b.chapter ?? 0) ||
+        a.line_start - b.line_start,
+    );
+    return rows.map((r) => {
+      const hit: SearchHit = {
+        path: r.path,
+        heading: r.heading,
+        excerpt: r.excerpt,
+        text: r.body,
+        score: -r.rank,
+        lineStart: r.line_start,
+        lineEnd: r.line_end,
+      };
+      if (r.page !== null) hit.page = r.page;
+      if (r.chapter !== null) hit.chapter = r.chapter;
+      return hit;
+    });
   }
 
   #apply(changes: Change[]): void {
@@ -341,11 +390,12 @@ export class VaultIndex {
     const deleteChunks = db.query("DELETE FROM chunks WHERE path = ?");
     const deleteFile = db.query("DELETE FROM files WHERE path = ?");
     const upsertFile = db.query(
-      "INSERT OR REPLACE INTO files (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO files (path, size, mtime_ms, sha256, problem) VALUES (?, ?, ?, ?, ?)",
     );
     const touchFile = db.query("UPDATE files SET size = ?, mtime_ms = ? WHERE path = ?");
     const insertChunk = db.query(
-      "INSERT INTO chunks (path, seq, heading, body, line_start, line_end) VALUES (?, ?, ?, ?, ?, ?)",
+      `INSERT INTO chunks (path, seq, heading, body, line_start, line_end, page, chapter)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // IMMEDIATE takes the write lock up front, so a second process waits (busy_timeout) instead of
     // failing to upgrade a read lock halfway through.
@@ -359,11 +409,16 @@ export class VaultIndex {
             deleteChunks.run(change.path);
             deleteFile.run(change.path);
             break;
+          case "problem":
+            deleteChunks.run(change.path);
+            upsertFile.run(change.path, change.size, change.mtimeMs, change.sha256, change.problem);
+            break;
           case "write":
             deleteChunks.run(change.path);
-            upsertFile.run(change.path, change.size, change.mtimeMs, change.sha256);
+            upsertFile.run(change.path, change.size, change.mtimeMs, change.sha256, null);
             for (const [seq, c] of change.chunks.entries()) {
-              insertChunk.run(c.path, seq, c.heading, c.text, c.lineStart, c.lineEnd);
+              const where = [c.lineStart, c.lineEnd, c.page ?? null, c.chapter ?? null] as const;
+              insertChunk.run(c.path, seq, c.heading, c.text, ...where);
             }
             break;
         }
@@ -426,13 +481,27 @@ function openChecked(path: string): Database {
       if (tables > 0) throw new ForeignSchemaError("not a vault index");
       db.transaction(() => db.run(SCHEMA))();
     } else if (version !== SCHEMA_VERSION) {
-      throw new ForeignSchemaError(`schema version ${version}, expected ${SCHEMA_VERSION}`);
+      if (version > SCHEMA_VERSION || version < 1) {
+        throw new ForeignSchemaError(`schema version ${version}, expected ${SCHEMA_VERSION}`);
+      }
+      migrate(db);
     }
     return db;
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/**
+ * Brings an older index up to SCHEMA_VERSION in one write transaction; the version is read again
+ * inside it, since another process may have migrated the file while this one waited for the lock.
+ */
+function migrate(db: Database): void {
+  db.transaction(() => {
+    const from = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+    for (let version = from; version < SCHEMA_VERSION; version++) db.run(MIGRATIONS[version]!);
+  }).immediate();
 }
 
 function compareText(a: string, b: string): number {

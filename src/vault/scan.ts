@@ -1,5 +1,6 @@
 /**
- * Lists the vault files the index covers: Markdown and text under `docs/`, plus the core documents
+ * Lists the vault files the index covers: every format src/vault/extract reads (Markdown, text, PDF,
+ * HTML, EPUB) under `docs/`, plus the core documents
  * at the vault root. Symlinks are followed only while their target stays inside the vault, so a
  * link to `/etc` or to another disk never leaks into what the model is grounded on. This listing is
  * only a first filter: a file can be swapped for a link after it was listed, so every read goes
@@ -7,10 +8,9 @@
  */
 import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
-import { extname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { isInsideFolder } from "../fs/safe-open.ts";
-
-export const INDEXED_EXTENSIONS: readonly string[] = [".md", ".markdown", ".txt"];
+import { isIndexedName } from "./extract/formats.ts";
 
 /** The documents every turn may be grounded on, relative to the vault root, in render order. */
 export const CORE_DOCUMENTS: readonly string[] = ["README.md", "AGENTS.md", "docs/ROADMAP.md"];
@@ -34,10 +34,6 @@ export interface VaultScan {
   /** Sorted by path. */
   files: VaultFile[];
   skipped: SkippedFile[];
-}
-
-export function isIndexedName(name: string): boolean {
-  return INDEXED_EXTENSIONS.includes(extname(name).toLowerCase());
 }
 
 export async function scanVaultFiles(vaultDir: string, signal?: AbortSignal): Promise<VaultScan> {

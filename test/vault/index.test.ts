@@ -262,7 +262,7 @@ describe("what gets indexed", () => {
       "docs/big.md": `# Big\n${"x".repeat(2000)}`,
       "docs/small.md": "# Small\nmike",
     });
-    const result = await openIndex(vault).update({ maxFileBytes: 1000 });
+    const result = await openIndex(vault).update({ limits: { maxTextFileBytes: 1000 } });
     expect(result.skipped).toEqual([{ path: "docs/big.md", reason: "larger than 1000 bytes" }]);
     expect(result.added).toBe(1);
   });
