@@ -143,7 +143,7 @@ export function makePdf(pages: readonly PdfPage[], options: PdfOptions = {}): Ui
     `${xref}\ntrailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R /ID [${id} ${id}]${encryptEntry} >>\n` +
       `startxref\n${length}\n%%EOF\n`,
   );
-  return Buffer.from(parts.join(""), "latin1");
+  return new Uint8Array(Buffer.from(parts.join(""), "latin1"));
 }
 
 /** One BT…ET block per line, top to bottom; line spacing follows each line's font size. */

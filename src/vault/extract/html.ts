@@ -22,6 +22,7 @@ const DROPPED = new Set([
   "select",
   "button",
   "head",
+  "title",
 ]);
 
 /** Elements that end the line before and after them. */

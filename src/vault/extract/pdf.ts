@@ -37,7 +37,8 @@ const HEADING_LEVELS = 3;
 export async function extractPdf(bytes: Uint8Array, limits: PdfLimits): Promise<ExtractedPart[]> {
   let doc: PdfDocument;
   try {
-    doc = await getDocumentProxy(bytes, { verbosity: 0, stopAtErrors: true });
+    // pdf.js refuses a Node Buffer and may detach what it is given: it gets a plain copy.
+    doc = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, stopAtErrors: true });
   } catch (error) {
     throw problemOf(error);
   }
@@ -56,9 +57,10 @@ export async function extractPdf(bytes: Uint8Array, limits: PdfLimits): Promise<
     }
     if (pages.every((lines) => lines.length === 0)) throw new DocumentProblem("no text layer: scanned?");
     const outline = await outlineHeadings(doc);
+    const sizes = outline === null ? headingSizes(pages) : null;
     return pages.map((lines, i) => ({
       page: i + 1,
-      lines: outline === null ? bySize(lines, bodySize(pages)) : byOutline(lines, outline.get(i + 1) ?? []),
+      lines: sizes === null ? byOutline(lines, outline?.get(i + 1) ?? []) : bySize(lines, sizes),
     }));
   } catch (error) {
     throw problemOf(error);
@@ -90,31 +92,40 @@ function pageLines(items: readonly TextItem[]): PageLine[] {
   return lines;
 }
 
-/** The font size most of the document's characters are set in. */
-function bodySize(pages: readonly PageLine[][]): number {
-  const weight = new Map<number, number>();
-  for (const lines of pages) {
-    for (const line of lines) {
-      const size = Math.round(line.size * 10) / 10;
-      weight.set(size, (weight.get(size) ?? 0) + line.text.length);
-    }
-  }
-  let best = 0;
-  let bestWeight = -1;
-  for (const [size, w] of weight) {
-    if (w > bestWeight) [best, bestWeight] = [size, w];
-  }
-  return best;
+interface HeadingSizes {
+  body: number;
+  /** Sizes that make a heading, largest first: level 1, 2, … */
+  ranked: number[];
 }
 
-function bySize(lines: readonly PageLine[], body: number): ExtractedLine[] {
-  const headingSizes = [
-    ...new Set(lines.filter((l) => isSizeHeading(l, body)).map((l) => Math.round(l.size * 10) / 10)),
+const sizeKey = (size: number) => Math.round(size * 10) / 10;
+
+/** The body size (most characters are set in it) and the larger sizes headings use, document-wide. */
+function headingSizes(pages: readonly PageLine[][]): HeadingSizes {
+  const weight = new Map<number, number>();
+  for (const line of pages.flat()) {
+    weight.set(sizeKey(line.size), (weight.get(sizeKey(line.size)) ?? 0) + line.text.length);
+  }
+  let body = 0;
+  let bodyWeight = -1;
+  for (const [size, w] of weight) {
+    if (w > bodyWeight) [body, bodyWeight] = [size, w];
+  }
+  const ranked = [
+    ...new Set(
+      pages
+        .flat()
+        .filter((l) => isSizeHeading(l, body))
+        .map((l) => sizeKey(l.size)),
+    ),
   ].sort((a, b) => b - a);
+  return { body, ranked };
+}
+
+function bySize(lines: readonly PageLine[], sizes: HeadingSizes): ExtractedLine[] {
   return withParagraphs(lines, (line) => {
-    if (!isSizeHeading(line, body)) return undefined;
-    const rank = headingSizes.indexOf(Math.round(line.size * 10) / 10);
-    return Math.min(rank + 1, HEADING_LEVELS);
+    if (!isSizeHeading(line, sizes.body)) return undefined;
+    return Math.min(sizes.ranked.indexOf(sizeKey(line.size)) + 1, HEADING_LEVELS);
   });
 }
 
