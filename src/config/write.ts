@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { parseDocument, parse as parseYamlValue } from "yaml";
-import { closestMatch } from "../commands/suggest.ts";
+import { closestMatch } from "../text/closest-match.ts";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
 import { type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
 import { ConfigSchema } from "./schema.ts";
