@@ -10,7 +10,8 @@
 #                            being prepared: packages, users and services are then written as files
 #                            (see "Under a root prefix" below) and nothing is executed on this machine.
 #   DRY_RUN=0                1 (or --dry-run): print the plan, change nothing.
-#   EMBER_DISTRO=            alpine or debian; empty: ROOT/etc/alpine-release, else ROOT/etc/debian_version.
+#   EMBER_DISTRO=            alpine or debian; empty: ROOT/etc/alpine-release, else ROOT/etc/debian_version,
+#                            else (with --root DIR) alpine.
 #   EMBER_ARCH=$(uname -m)   the target's CPU (aarch64 or x86_64): picks the default binary.
 #   EMBER_USER=ember         the operator's account: zsh, no usable password ('*'), tty1 autologin.
 #   EMBER_UID=1000           its user and group id when it is created.
@@ -135,6 +136,10 @@ fi
 if [ -z "${EMBER_DISTRO:-}" ]; then
 	if [ -f "$R/etc/alpine-release" ]; then EMBER_DISTRO=alpine
 	elif [ -f "$R/etc/debian_version" ]; then EMBER_DISTRO=debian
+	# A folder being prepared (--root) need not look like a system yet: it becomes the appliance's.
+	elif [ "$ROOT" != / ]; then
+		EMBER_DISTRO=alpine
+		echo "provision: $ROOT has no etc/alpine-release or etc/debian_version: preparing it for alpine (EMBER_DISTRO=debian for Debian)" >&2
 	else die "$ROOT is neither Alpine (etc/alpine-release) nor Debian (etc/debian_version); set EMBER_DISTRO"
 	fi
 fi
@@ -423,7 +428,13 @@ step_binary() {
 		*) die "no Ember build for $EMBER_DISTRO on $EMBER_ARCH; set EMBER_BINARY" ;;
 		esac
 	fi
-	[ -f "$binary" ] || die "no ember binary at $binary (run make build / make build-arm64, or set EMBER_BINARY)"
+	if [ ! -f "$binary" ]; then
+		missing="no ember binary at $binary (run make build / make build-arm64, or set EMBER_BINARY)"
+		# A plan is still worth seeing before the build exists; the real run stops here.
+		[ "$DRY_RUN" = 1 ] || die "$missing"
+		echo "provision: warning: $missing; a real run stops here" >&2
+		return 0
+	fi
 	put_file "$binary" "$EMBER_BIN_DIR/ember" 0755
 	ensure_owner "$EMBER_BIN_DIR/ember"
 }

@@ -1,5 +1,8 @@
 #!/usr/bin/env bun
-import { defineCommand, runMain } from "citty";
+import { type CommandDef, defineCommand } from "citty";
+import { completionCommand } from "./cli/completion.ts";
+import { helpCommand } from "./cli/help.ts";
+import { runCli } from "./cli/run-cli.ts";
 import { checkStartMarker, markHealthyStart } from "./update/start-marker.ts";
 import { VERSION } from "./version.ts";
 
@@ -14,7 +17,7 @@ if (start.kind === "first-start") {
 }
 
 // One subcommand per file in src/cli/, loaded only when used so `ember --version` stays instant.
-const main = defineCommand({
+const main: CommandDef = defineCommand({
   meta: { name: "ember", version: VERSION, description: "Ember — offline AI operator console" },
   // Plain `ember` is the REPL.
   default: "repl",
@@ -32,7 +35,10 @@ const main = defineCommand({
     upgrade: () => import("./cli/upgrade.ts").then((m) => m.default),
     release: () => import("./cli/release.ts").then((m) => m.default),
     "self-test": () => import("./cli/self-test.ts").then((m) => m.default),
+    completion: () => completionCommand(main),
+    help: () => helpCommand(main),
+    version: () => import("./cli/version.ts").then((m) => m.default),
   },
 });
 
-await runMain(main);
+await runCli(main, process.argv.slice(2));

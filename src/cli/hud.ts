@@ -4,6 +4,7 @@ import { collectHudState, type HudUpdate, parseReplFacts } from "../hud/collect.
 import { HUD_FACTS_OPTION } from "../hud/publisher.ts";
 import { renderHudLine } from "../hud/state.ts";
 import { tmuxLocationFromEnv } from "../hud/tmux.ts";
+import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
   meta: {
@@ -17,8 +18,7 @@ export default defineCommand({
   async run({ args }) {
     const width = args.width === undefined ? undefined : Number(args.width);
     if (width !== undefined && !(Number.isInteger(width) && width > 0)) {
-      process.stderr.write(`ember hud: --width expects a whole number of columns, got "${args.width}"\n`);
-      process.exit(2);
+      throw new CliUsageError(`--width ${args.width}: expected a whole number of columns`);
     }
     const { app, agentsDone } = bootEmber();
     await agentsDone;

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
+import { discoverModels } from "../llm/discover.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
 import { formatTable } from "../terminal/table.ts";
 
@@ -8,7 +9,14 @@ export default defineCommand({
     name: "model",
     description: "list the models Ember can use (the one it would load marked *); `pull` downloads one",
   },
-  args: { json: { type: "boolean", default: false, description: "print the list as JSON" } },
+  args: {
+    json: { type: "boolean", default: false, description: "print the list as JSON" },
+    names: {
+      type: "boolean",
+      default: false,
+      description: "print only the names, one a line (for completion)",
+    },
+  },
   subCommands: {
     pull: () => import("./model-pull.ts").then((m) => m.default),
   },
@@ -16,6 +24,16 @@ export default defineCommand({
     // citty runs this after a subcommand too; listing after `ember model pull` is not wanted.
     if (rawArgs[0] === "pull") return;
     const settings = loadConfig();
+    if (args.names) {
+      // Only the folders' listing: TAB must not wait for every model's header to be read.
+      const { models } = discoverModels({
+        setting: settings.config.llm.model,
+        cwd: process.cwd(),
+        vaultDir: settings.vaultDir,
+      });
+      for (const model of models) console.log(model.name);
+      return;
+    }
     const { models, searched } = await listModels({
       setting: settings.config.llm.model,
       cwd: process.cwd(),

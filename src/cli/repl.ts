@@ -9,7 +9,13 @@ import { runRepl } from "../repl/loop.ts";
 
 export default defineCommand({
   meta: { name: "repl", description: "the interactive console (the default when no command is given)" },
-  async run() {
+  args: {
+    "keep-going": {
+      type: "boolean",
+      description: "with piped input: run every line even after one fails, and exit 0",
+    },
+  },
+  async run({ args }) {
     const { app, agentsDone } = bootEmber();
     const io = { input: process.stdin, output: process.stdout, env: process.env };
     // Inside tmux ($TMUX) this REPL pushes the status-line HUD; elsewhere the publisher does nothing.
@@ -22,7 +28,7 @@ export default defineCommand({
         if (speed !== undefined) hud.update({ lastTurnTokensPerSecond: speed });
       },
     });
-    const code = await runRepl(app, io, { booted: agentsDone, ask });
+    const code = await runRepl(app, io, { booted: agentsDone, ask, keepGoing: args["keep-going"] === true });
     await hud.stop();
     app.logger.log.info("exit", { code });
     // Writes to a pipe complete asynchronously: exiting before they drain would cut the output short.

@@ -3,6 +3,7 @@ import { highlightFor, renderSearchHits, searchVault } from "../commands/search.
 import { loadConfig } from "../config/load.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { DEFAULT_SEARCH_LIMIT, updateIndex } from "../vault/index.ts";
+import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
   meta: {
@@ -18,9 +19,7 @@ export default defineCommand({
     const query = args._.join(" ").trim() || String(args.query);
     const limit = args.limit === undefined ? DEFAULT_SEARCH_LIMIT : Number(args.limit);
     if (!Number.isInteger(limit) || limit < 1) {
-      process.stderr.write(`ember search: --limit ${args.limit}: expected a whole number of hits\n`);
-      process.exitCode = 1;
-      return;
+      throw new CliUsageError(`--limit ${args.limit}: expected a whole number of hits`);
     }
     const { vaultDir } = loadConfig();
     try {

@@ -6,8 +6,9 @@ import { UpdateError } from "../update/errors.ts";
 import { installLayout, isCompiled, resolveInstallPath, rollbackToPrevious } from "../update/install.ts";
 import { progressOnTerminal } from "../update/progress.ts";
 import { readBinaryVersion } from "../update/self-test.ts";
-import { runUpgrade } from "../update/upgrade.ts";
+import { runUpgrade, type UpgradeOutcome } from "../update/upgrade.ts";
 import { EMBER_VERSION } from "../update/version.ts";
+import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
   meta: {
@@ -16,6 +17,7 @@ export default defineCommand({
   },
   args: {
     check: { type: "boolean", description: "Only show the installed and available versions" },
+    json: { type: "boolean", description: "With --check: print what it found as JSON" },
     channel: { type: "string", description: "Channel URL or folder (default: config update.channel)" },
     yes: { type: "boolean", alias: "y", description: "Install without asking" },
     "allow-downgrade": { type: "boolean", description: "Install even if the channel's version is not newer" },
@@ -26,6 +28,7 @@ export default defineCommand({
     },
   },
   async run({ args }) {
+    if (args.json && !args.check) throw new CliUsageError("--json goes with --check");
     try {
       const installPath = resolveInstallPath(args["install-path"]);
       const current = await installedVersion(installPath);
@@ -40,7 +43,7 @@ export default defineCommand({
       }
       const { config, vaultDir } = updateConfig();
       const { update } = config;
-      await runUpgrade({
+      const outcome = await runUpgrade({
         channel: args.channel ?? update.channel,
         publicKeys: update.publicKeys,
         installPath,
@@ -49,9 +52,10 @@ export default defineCommand({
         checkOnly: args.check,
         allowDowngrade: args["allow-downgrade"],
         confirm: args.yes ? undefined : askYesNo,
-        say: (line) => console.log(line),
+        say: args.json ? () => {} : (line) => console.log(line),
         progress: (label) => progressOnTerminal(label),
       });
+      if (args.json) process.stdout.write(`${JSON.stringify(checkJson(outcome), null, 2)}\n`);
     } catch (error) {
       if (!(error instanceof UpdateError)) throw error;
       process.stderr.write(`ember upgrade: ${error.message}\n`);
@@ -59,6 +63,16 @@ export default defineCommand({
     }
   },
 });
+
+/** `ember upgrade --check --json`: the versions, whether the channel's is newer, and from where. */
+function checkJson(outcome: UpgradeOutcome) {
+  return {
+    installed: outcome.current,
+    available: outcome.offered,
+    newer: outcome.kind === "available",
+    ...("check" in outcome ? outcome.check : {}),
+  };
+}
 
 /** The update settings; a broken update.* key is shown (its default is then in effect). */
 function updateConfig() {

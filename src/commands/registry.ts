@@ -1,7 +1,7 @@
 import type { App } from "../app.ts";
 import type { Style } from "../terminal/style.ts";
-import { parseCommandLine } from "./parse.ts";
 import { closestMatch } from "../text/closest-match.ts";
+import { parseCommandLine } from "./parse.ts";
 import {
   type CommandOutput,
   type CommandSource,

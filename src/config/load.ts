@@ -5,7 +5,7 @@ import defaultsText from "../../config/system.yml" with { type: "text" };
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { type EnvName, readEnvOverrides } from "./env.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
-import { displayPath, expandPath } from "./paths.ts";
+import { displayPath, expandPath, xdgVaultDir } from "./paths.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
@@ -13,7 +13,7 @@ import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from 
 export type ValueSource =
   | { kind: "default" }
   | { kind: "file"; file: string; line: number; column: number }
-  | { kind: "env"; variable: EnvName };
+  | { kind: "env"; variable: EnvName | "XDG_DATA_HOME" };
 
 /** One problem, already phrased for the operator: `vault/config/site.yml:4:3 agents.disabled: ...`. */
 export interface ConfigIssue {
@@ -96,7 +96,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const envOverrides = readEnvOverrides(env);
   const vaultOverride = envOverrides.get("vault.path");
-  const vaultDir = expandPath(String(vaultOverride?.value ?? getPath(merged, ["vault", "path"]) ?? ""), cwd);
+  const xdgVault = sources.get("vault.path")?.kind === "default" ? xdgVaultDir(env) : undefined;
+  if (xdgVault) sources.set("vault.path", { kind: "env", variable: "XDG_DATA_HOME" });
+  const vaultDir = expandPath(
+    String(vaultOverride?.value ?? xdgVault ?? getPath(merged, ["vault", "path"]) ?? ""),
+    cwd,
+  );
   for (const file of vaultConfigFiles(vaultDir)) applyFile(file, vaultDir);
 
   for (const [key, { variable, value }] of envOverrides) {

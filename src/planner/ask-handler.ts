@@ -24,11 +24,12 @@ export interface AskHandlerOptions {
 /**
  * What the REPL calls for plain language: waits for the model behind a spinner, shows the commands
  * the plan runs and their output, then streams the answer. Ctrl-C stops at once and marks the
- * partial answer; a timeout or a model problem is one line, and the REPL goes on.
+ * partial answer; a timeout or a model problem is one line, and the REPL goes on. Resolves to
+ * whether the question was answered in full.
  */
 export function createAskHandler(
   options: AskHandlerOptions,
-): (question: string, signal: AbortSignal) => Promise<void> {
+): (question: string, signal: AbortSignal) => Promise<boolean> {
   const { app, loader, out, style, interactive } = options;
   const memory = options.memory ?? new ConversationMemory({ vaultDir: app.settings.vaultDir });
   const prefixCache = new PrefixCache({ vaultDir: app.settings.vaultDir });
@@ -79,16 +80,17 @@ export function createAskHandler(
         );
       } else out.line();
       if (memory.problem) out.line(style.yellow(memory.problem));
+      return result.stopped === undefined;
     } catch (error) {
       spinner.stop();
       if (signal.aborted) {
         out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
-        return;
+        return false;
       }
       if (error instanceof LlmError || error instanceof PlanParseError) {
         out.line(style.red(error.message));
         app.logger.log.warn("question failed", { error: error.message });
-        return;
+        return false;
       }
       throw error;
     }

@@ -19,7 +19,7 @@ export function startPlanner(
   app: App,
   io: PlannerIo,
   options: Pick<AskHandlerOptions, "onTurn"> = {},
-): (question: string, signal: AbortSignal) => Promise<void> {
+): (question: string, signal: AbortSignal) => Promise<boolean> {
   const loader = modelLoaderFor(app);
   loader.start();
   updateIndex(app.settings.vaultDir)

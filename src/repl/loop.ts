@@ -1,10 +1,11 @@
 import type { App } from "../app.ts";
+import { EXIT } from "../cli/exit-codes.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { watchInstalledBinary } from "../update/installed-watch.ts";
 import { renderBanner } from "./banner.ts";
 import { LineEditor } from "./editor.ts";
+import { createLineHandler, type LineHandlerOptions } from "./line-handler.ts";
 import { PipedLineReader } from "./piped-input.ts";
-import { createLineHandler, type LineHandlerOptions } from "./session.ts";
 import { streamOutput } from "./terminal-output.ts";
 
 export interface ReplIo {
@@ -15,10 +16,15 @@ export interface ReplIo {
 
 export interface ReplOptions {
   booted: Promise<unknown>;
-  ask?: LineHandlerOptions["ask"];
+  ask: LineHandlerOptions["ask"];
+  /** Piped: run every line even after one fails, and exit 0 (before 0.2, the only behaviour). */
+  keepGoing?: boolean;
 }
 
-/** Runs the REPL until quit or end of input; resolves to the exit code. */
+/**
+ * Runs the REPL until quit or end of input; resolves to the exit code. Piped input stops at the
+ * first line that fails and exits 1, as `sh -e` would, so a script notices; --keep-going runs on.
+ */
 export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promise<number> {
   // A terminal gets the prompt and banner even when TERM=dumb (the editor then reads whole lines).
   const interactive = io.input.isTTY === true && io.output.isTTY === true;
@@ -30,7 +36,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     style,
     booted: options.booted,
     interactive,
-    ...pickAsk(options),
+    ask: options.ask,
   });
   app.logger.log.info("repl start", { interactive, vault: app.settings.vaultDir, version: app.version });
 
@@ -38,9 +44,11 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     // Piped: every line runs in order, with no prompt or banner mixed into the output.
     const reader = new PipedLineReader(io.input);
     for (let line = await reader.next(); line !== null; line = await reader.next()) {
-      if ((await handle(line)) === "quit") break;
+      const outcome = await handle(line);
+      if (outcome === "quit") break;
+      if (outcome === "failed" && !options.keepGoing) return EXIT.failure;
     }
-    return 0;
+    return EXIT.ok;
   }
 
   io.output.write(renderBanner(app, style));
@@ -77,9 +85,5 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
   } finally {
     editor.close();
   }
-  return 0;
-}
-
-function pickAsk(options: ReplOptions): Pick<LineHandlerOptions, "ask"> {
-  return options.ask ? { ask: options.ask } : {};
+  return EXIT.ok;
 }

@@ -35,9 +35,16 @@ export interface UpgradeOptions {
   idleTimeoutMs?: number;
 }
 
+/** What `--check` found out, beyond the two versions (for `ember upgrade --check --json`). */
+export interface CheckDetails {
+  channel: string;
+  published: string;
+  target: string;
+}
+
 export type UpgradeOutcome =
-  | { kind: "up-to-date"; current: string; offered: string }
-  | { kind: "available"; current: string; offered: string }
+  | { kind: "up-to-date"; current: string; offered: string; check?: CheckDetails }
+  | { kind: "available"; current: string; offered: string; check?: CheckDetails }
   | { kind: "declined"; current: string; offered: string }
   | { kind: "installed"; current: string; offered: string; resumedFrom: number; fetched: number };
 
@@ -64,7 +71,8 @@ export async function runUpgrade(options: UpgradeOptions): Promise<UpgradeOutcom
   if (options.checkOnly) {
     artifactFor(manifest, target);
     options.say(order > 0 ? `ember ${offered} is available for ${target}` : "ember is up to date");
-    return { kind: order > 0 ? "available" : "up-to-date", current, offered };
+    const check = { channel: location.name, published: manifest.published, target };
+    return { kind: order > 0 ? "available" : "up-to-date", current, offered, check };
   }
   if (order === 0 && !options.allowDowngrade) {
     options.say("ember is up to date");

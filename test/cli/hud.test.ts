@@ -36,9 +36,11 @@ describe("ember hud", () => {
     expect(["ok", "degraded", "failed"]).toContain(state.health);
   });
 
-  test("a width that is not a number is refused in one line", async () => {
+  test("a width that is not a number is refused in one line, with the synopsis", async () => {
     const result = await runEmber(["hud", "--width", "wide"], { vault: vault() });
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toBe('ember hud: --width expects a whole number of columns, got "wide"');
+    const [message, synopsis] = result.stderr.split("\n");
+    expect(message).toBe("ember hud: --width wide: expected a whole number of columns");
+    expect(synopsis).toBe("usage: ember hud [--width WIDTH] [--json]");
   });
 });

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { HEALTH_EXIT } from "../../src/cli/status.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "ember-binary-"));
@@ -54,8 +55,10 @@ describe("dist/ember alone in an empty folder", () => {
     const { dir, env } = placeAlone("ember");
     expect(sh("./ember", ["--version"], { cwd: dir, env }).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const status = sh("./ember", ["status", "--json"], { cwd: dir, env });
-    expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout);
+    // No model beside it: degraded, exit 3.
+    expect(report.health).toBe("degraded");
+    expect(status.code).toBe(HEALTH_EXIT.degraded);
     expect(report.vault.path).toBe(env.VAULT_DIR);
     expect(report.agents.find((a: { name: string }) => a.name === "toolchain").last.details).toBeDefined();
     const selfTest = sh("./ember", ["self-test"], { cwd: dir, env });

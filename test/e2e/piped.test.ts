@@ -37,7 +37,7 @@ describe("piped mode", () => {
       Buffer.from(`/history ${"x".repeat(1024 * 1024)}\n`),
       Buffer.from("/help\n"),
     ]);
-    const { code, stdout } = await runEmber([], { vault: vault(), stdin: bytes });
+    const { code, stdout } = await runEmber(["--keep-going"], { vault: vault(), stdin: bytes });
     expect(code).toBe(0);
     expect(stdout).toContain("unknown command /sta\ufffd\ufffdtus");
     expect(stdout).toContain("expected a number, got xxxx");
@@ -45,7 +45,10 @@ describe("piped mode", () => {
   });
 
   test("quit stops reading; an unknown command suggests the closest one", async () => {
-    const { code, stdout } = await runEmber([], { vault: vault(), stdin: "/stauts\nquit\n/help\n" });
+    const { code, stdout } = await runEmber(["--keep-going"], {
+      vault: vault(),
+      stdin: "/stauts\nquit\n/help\n",
+    });
     expect(code).toBe(0);
     expect(stdout.trim()).toBe("unknown command /stauts — did you mean /status?");
   });
@@ -83,8 +86,10 @@ describe("CLI", () => {
       vault: vault(),
       env: { LLAMA_CPP_MAX_TOKENS: "77" },
     });
-    expect(code).toBe(0);
     const report = JSON.parse(stdout);
+    // No model in a new vault: degraded, which `ember status` says with exit code 3.
+    expect(report.health).toBe("degraded");
+    expect(code).toBe(3);
     expect(report.config.valid).toBe(true);
     expect(report.config.values).toContainEqual({
       key: "llm.maxTokens",

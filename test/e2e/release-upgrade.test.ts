@@ -10,6 +10,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { HEALTH_EXIT } from "../../src/cli/status.ts";
+import type { Health } from "../../src/status/report.ts";
 import { ChannelServer } from "../update/fixtures/server.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -145,7 +147,8 @@ test("a transfer cut mid-way leaves 0.9.0 in place; the next run resumes it and 
   expect((await ember("--version")).out.trim()).toBe("0.9.1");
   expect((await run(`${installed}.prev`, ["--version"])).out.trim()).toBe("0.9.0");
   // The new binary starts cleanly: its first start clears the start marker, nothing rolls back.
-  expect((await ember("status", "--json")).code).toBe(0);
+  const status = await ember("status", "--json");
+  expect(status.code).toBe(HEALTH_EXIT[JSON.parse(status.out).health as Health]);
   expect((await ember("--version")).out.trim()).toBe("0.9.1");
 });
 

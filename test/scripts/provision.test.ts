@@ -240,6 +240,30 @@ describe("scripts/provision.sh against a root folder", () => {
     expect((await provision(root)).stdout).toEndWith("provision: 0 changes\n");
   });
 
+  test("--dry-run without a built binary plans the rest and warns (exit 0); a real run stops", async () => {
+    const root = makeRoot("alpine");
+    const missing = join(root, "no-build");
+    const plan = await provision(root, { EMBER_BINARY: missing }, "--dry-run");
+    expect(plan.code).toBe(0);
+    expect(plan.stderr).toBe(
+      `provision: warning: no ember binary at ${missing} (run make build / make build-arm64, or set EMBER_BINARY); a real run stops here\n`,
+    );
+    expect(plan.stdout).toEndWith("changes planned\n");
+    expect((await provision(root, { EMBER_BINARY: missing })).code).toBe(1);
+  });
+
+  test("--root of an empty folder, without EMBER_DISTRO, prepares an Alpine root", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ember-provision-empty-"));
+    roots.push(root);
+    const result = await provision(root);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toStartWith(`provision: alpine (aarch64) at ${root}\n`);
+    expect(result.stderr).toContain(
+      "has no etc/alpine-release or etc/debian_version: preparing it for alpine",
+    );
+    expect(readFileSync(join(root, "etc", "apk", "world"), "utf8")).toContain("tmux");
+  });
+
   test("bad settings are refused with the variable's name", async () => {
     const root = makeRoot("alpine");
     const relative = await provision(root, { EMBER_VAULT_DIR: "vault" });

@@ -45,6 +45,23 @@ describe("ember upgrade", () => {
     expect(runInstalled(install.path)).toBe("ember 0.1.0");
   });
 
+  test("--check --json prints the versions and where they came from; --json alone is a usage error", async () => {
+    const { channelUrl } = publish(server, { version: "0.2.0", binary: fakeBinary("0.2.0"), key });
+    const run = await upgrade(cliEnv(key.publicKeyBase64, channelUrl), "--check", "--json");
+    expect(run.err).toBe("");
+    expect(JSON.parse(run.out)).toMatchObject({
+      installed: "0.1.0",
+      available: "0.2.0",
+      newer: true,
+      channel: "stable",
+      target: expect.stringMatching(/^linux-/),
+    });
+    expect(run.code).toBe(0);
+    const alone = await upgrade(cliEnv(key.publicKeyBase64, channelUrl), "--json");
+    expect(alone.err.split("\n")[0]).toBe("upgrade: --json goes with --check");
+    expect(alone.code).toBe(2);
+  });
+
   test("without --yes and without a terminal to ask on, it refuses clearly", async () => {
     const { channelUrl } = publish(server, { version: "0.2.0", binary: fakeBinary("0.2.0"), key });
     const run = await upgrade(cliEnv(key.publicKeyBase64), "--channel", channelUrl);

@@ -4,8 +4,12 @@ import { QuitRequest } from "../commands/types.ts";
 import type { Style } from "../terminal/style.ts";
 import { InterruptedError, watchInterrupt } from "./interrupt.ts";
 
-/** What the REPL does with one line of input, whichever way it was read. */
-export type LineOutcome = "continue" | "quit";
+/**
+ * What the REPL does with one line of input, whichever way it was read. "failed": the line was
+ * run and did not succeed (an unknown or refused command, an error, a question with no answer),
+ * which ends a piped session unless --keep-going.
+ */
+export type LineOutcome = "continue" | "failed" | "quit";
 
 const LEAVE_WORDS = new Set(["quit", "exit", ":q"]);
 
@@ -15,8 +19,8 @@ export interface LineHandlerOptions {
   style: Style;
   /** Resolves once boot agents have reported, so the first /status is complete. */
   booted: Promise<unknown>;
-  /** Answers plain language; absent until a model layer is wired in. */
-  ask?: (question: string, signal: AbortSignal) => Promise<void>;
+  /** Answers plain language; resolves to whether an answer was given. */
+  ask: (question: string, signal: AbortSignal) => Promise<boolean>;
   /** Whether Ctrl-C should be watched on the terminal while a job runs. */
   interactive: boolean;
 }
@@ -32,23 +36,19 @@ export function createLineHandler(options: LineHandlerOptions): (line: string) =
     const dispose = options.interactive ? watchInterrupt(controller) : () => {};
     try {
       await options.booted;
-      if (line.startsWith("/")) {
-        await app.commands.run(line, { app, source: "operator", out, style, signal: controller.signal });
-      } else if (options.ask) {
-        await options.ask(line, controller.signal);
-      } else {
-        out.line(
-          style.yellow("plain-language questions need the model layer, which is not available in this build"),
-        );
-      }
+      const ok = line.startsWith("/")
+        ? (await app.commands.run(line, { app, source: "operator", out, style, signal: controller.signal }))
+            .ok
+        : await options.ask(line, controller.signal);
+      return ok ? "continue" : "failed";
     } catch (error) {
       if (error instanceof QuitRequest) return "quit";
       if (controller.signal.reason instanceof InterruptedError) out.line(style.yellow("interrupted"));
       else out.line(style.red(`error: ${(error as Error).message}`));
       app.logger.log.error("line failed", { error });
+      return "failed";
     } finally {
       dispose();
     }
-    return "continue";
   };
 }

@@ -1,0 +1,8 @@
+/**
+ * A command line Ember cannot run as written (unknown option, bad value): the CLI prints one line,
+ * the command's synopsis, and exits 2. Thrown by the argument check and by commands that validate
+ * their own option values.
+ */
+export class CliUsageError extends Error {
+  override readonly name = "CliUsageError";
+}
