@@ -84,7 +84,8 @@ describe("runUpgrade", () => {
   test("--check reports the available version without downloading it", async () => {
     const { channelUrl } = publish(server, { version: "0.2.0", binary: fakeBinary("0.2.0"), key });
     const outcome = await runUpgrade(options(channelUrl, { checkOnly: true }));
-    expect(outcome).toEqual({ kind: "available", current: "0.1.0", offered: "0.2.0" });
+    expect(outcome).toMatchObject({ kind: "available", current: "0.1.0", offered: "0.2.0" });
+    expect(outcome.check).toMatchObject({ channel: "stable", target: expect.stringMatching(/^linux-/) });
     expect(server.requests.map((r) => r.path)).toEqual([
       "/stable/manifest.json",
       "/stable/manifest.json.sig",
