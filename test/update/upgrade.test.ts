@@ -85,7 +85,7 @@ describe("runUpgrade", () => {
     const { channelUrl } = publish(server, { version: "0.2.0", binary: fakeBinary("0.2.0"), key });
     const outcome = await runUpgrade(options(channelUrl, { checkOnly: true }));
     expect(outcome).toMatchObject({ kind: "available", current: "0.1.0", offered: "0.2.0" });
-    expect(outcome.check).toMatchObject({ channel: "stable", target: expect.stringMatching(/^linux-/) });
+    expect(outcome).toMatchObject({ check: { channel: "stable", target: expect.stringMatching(/^linux-/) } });
     expect(server.requests.map((r) => r.path)).toEqual([
       "/stable/manifest.json",
       "/stable/manifest.json.sig",
