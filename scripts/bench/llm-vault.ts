@@ -5,8 +5,8 @@ import type { BenchContext } from "./types.ts";
 
 /**
  * The vault the turn and restart sections ask their questions in: generated field-manual pages
- * (scripts/make-vault.ts), indexed, with Ember's grounding budget set to the preamble size, so
- * every question is grounded in about `sizes.preambleTokens` tokens of core documents and excerpts.
+ * (scripts/make-vault.ts), indexed, with Ember's grounding budgets set to the preamble size: core
+ * documents up to `sizes.preambleTokens`, and at most as many tokens of excerpts per question.
  */
 
 /** Enough pages that every question below finds more excerpts than the budget takes. */
@@ -55,7 +55,7 @@ export async function makeLlmVault(ctx: BenchContext, name: string): Promise<Llm
   mkdirSync(join(dir, "config"), { recursive: true });
   writeFileSync(
     join(dir, "config", "bench.yml"),
-    `# The benchmark's grounding: core documents and excerpts up to the preamble size.\nllm:\n  groundingTokens: ${settings.sizes.preambleTokens}\n`,
+    `# The benchmark's grounding: core documents up to the preamble size, and at most as many\n# tokens of excerpts per turn (fewer when fewer are relevant or new).\ngrounding:\n  coreTokens: ${settings.sizes.preambleTokens}\n  turnTokens: ${settings.sizes.preambleTokens}\n`,
   );
   await updateIndex(dir);
   return {

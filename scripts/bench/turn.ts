@@ -40,7 +40,7 @@ export interface TurnFigures {
   reusedTokens: number;
   generatedTokens: number;
   promptTokens: number;
-  /** The turn's grounding (core documents and excerpts): about `sizes.preambleTokens`. */
+  /** The turn's grounding (core documents and excerpts), each part at most `sizes.preambleTokens`. */
   groundingTokens: number;
   /** Where Ember's time went, from the turn's own timings. */
   phases: { retrieveMs: number; planMs: number; actMs: number; respondMs: number };
@@ -140,7 +140,7 @@ export const turn: Section = async (ctx) => {
 function groundingTokens(app: App, bridge: LlamaBridge, asked: string): number {
   const count = (text: string) => bridge.countTokens(text);
   const { vaultDir, config } = app.settings;
-  return count(groundQuestion(vaultDir, asked, config.llm.groundingTokens, count, app.logger).text);
+  return count(groundQuestion(vaultDir, asked, config.grounding, count, app.logger).text);
 }
 
 function row(t: TurnFigures): TableRow {

@@ -28,10 +28,21 @@ export const ConfigSchema = v.strictObject({
     timeoutSeconds: positive("seconds"),
     plannerPrompt: text("a prompt file path"),
     responderPrompt: text("a prompt file path"),
-    groundingTokens: nonNegative("tokens"),
     historyTokens: nonNegative("tokens"),
     maxPlannedCommands: v.pipe(positive("commands"), v.maxValue(16, "expected at most 16 commands")),
     commandOutputChars: positive("characters"),
+  }),
+  grounding: v.strictObject({
+    coreTokens: nonNegative("tokens"),
+    turnTokens: nonNegative("tokens"),
+    windowTokens: positive("tokens"),
+    windowLines: nonNegative("lines"),
+    maxExcerpts: nonNegative("excerpts"),
+    relativeScore: v.pipe(
+      v.number("expected a number (a fraction of the best score)"),
+      v.minValue(0, "expected 0..1 (a fraction of the best score)"),
+      v.maxValue(1, "expected 0..1 (a fraction of the best score)"),
+    ),
   }),
   log: v.strictObject({
     level: v.picklist(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`),

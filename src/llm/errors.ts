@@ -75,7 +75,7 @@ export class ContextOverflowError extends LlmError {
     readonly contextSize: number,
   ) {
     super(
-      `the prompt needs ${needed} tokens but the context holds ${contextSize}; raise llm.contextSize (LLAMA_CPP_CONTEXT) or lower llm.groundingTokens / llm.historyTokens`,
+      `the prompt needs ${needed} tokens but the context holds ${contextSize}; raise llm.contextSize (LLAMA_CPP_CONTEXT) or lower grounding.coreTokens / grounding.turnTokens / llm.historyTokens`,
     );
   }
 }

@@ -1,43 +1,46 @@
+import type { Config } from "../config/schema.ts";
 import type { EmberLogger } from "../log/logger.ts";
+import { readCoreDocuments, renderCoreDocuments } from "../vault/core-documents.ts";
+import { renderExcerpts } from "../vault/excerpt.ts";
 import { openVaultIndex } from "../vault/index.ts";
-import {
-  type CountTokens,
-  readCoreDocuments,
-  retrieveGrounding,
-  selectGrounding,
-} from "../vault/retrieve.ts";
+import { type ExcerptPick, pickExcerpts } from "../vault/retrieve.ts";
+import type { CountTokens } from "../vault/tokens.ts";
 
 export interface TurnGrounding {
-  /** Core documents then the best excerpts for the question: the `{documentation}` value. */
+  /** Core documents then the question's new excerpts: the `{documentation}` value. */
   text: string;
   /** The core documents alone: the part of `text` that is the same on every turn. */
   staticText: string;
-  excerpts: number;
+  /** The excerpts `text` adds (`added`), and the relevant ones already held (`held`). */
+  excerpts: ExcerptPick;
 }
 
 /**
- * The vault's grounding for one question within `budgetTokens`. An index that cannot be opened
+ * The vault's grounding for one question. `held` names what the conversation already holds, so
+ * it is not added again; the core documents always count as held. An index that cannot be opened
  * leaves the core documents alone (and a warning in the log): a question is never refused for it.
  */
 export function groundQuestion(
   vaultDir: string,
   question: string,
-  budgetTokens: number,
+  settings: Config["grounding"],
   countTokens: CountTokens,
   logger: EmberLogger,
+  held: ReadonlySet<string> = new Set(),
 ): TurnGrounding {
-  const options = { budgetTokens, countTokens };
-  const staticText = selectGrounding([], readCoreDocuments(vaultDir), options).text;
+  const core = renderCoreDocuments(readCoreDocuments(vaultDir), settings.coreTokens, countTokens);
+  const exclude = new Set([...held, ...core.ids]);
   try {
     const index = openVaultIndex(vaultDir);
     try {
-      const grounding = retrieveGrounding(index, question, options);
-      return { text: grounding.text, staticText, excerpts: grounding.excerpts.length };
+      const excerpts = pickExcerpts(index, question, { ...settings, exclude, countTokens });
+      const text = [core.text, renderExcerpts(excerpts.added)].filter((t) => t !== "").join("\n\n");
+      return { text, staticText: core.text, excerpts };
     } finally {
       index.close();
     }
   } catch (error) {
     logger.log.warn("grounding without the index", { error: (error as Error).message });
-    return { text: staticText, staticText, excerpts: 0 };
+    return { text: core.text, staticText: core.text, excerpts: { added: [], held: [] } };
   }
 }

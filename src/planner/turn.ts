@@ -172,7 +172,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
     const grounding = groundQuestion(
       app.settings.vaultDir,
       options.question,
-      llm.groundingTokens,
+      app.settings.config.grounding,
       countTokens,
       app.logger,
     );

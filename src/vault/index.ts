@@ -156,6 +156,15 @@ export interface SearchHit {
   lineEnd: number;
   page?: number;
   chapter?: number;
+  /** For each line of `text`, what FTS5 matched in it. */
+  lineMatches: LineMatch[];
+}
+
+export interface LineMatch {
+  /** How many different query words matched in the line (0: none). */
+  words: number;
+  /** Where the first match starts (UTF-16 index into the line); -1 when none. */
+  column: number;
 }
 
 interface FileRow {
@@ -175,6 +184,7 @@ interface HitRow {
   page: number | null;
   chapter: number | null;
   excerpt: string;
+  marked: string;
   rank: number;
 }
 
@@ -353,6 +363,7 @@ export class VaultIndex {
           // the limit, so snippets and the join are computed for the returned rows only.
           `SELECT c.path, c.heading, c.body, c.line_start, c.line_end, c.page, c.chapter,
                   snippet(chunks_fts, 1, ?1, ?2, '…', 24) AS excerpt,
+                  highlight(chunks_fts, 1, '${MATCH_OPEN}', '${MATCH_CLOSE}') AS marked,
                   chunks_fts.rank AS rank
              FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
             WHERE chunks_fts MATCH ?3 AND chunks_fts.rank MATCH 'bm25(${HEADING_WEIGHT}, ${BODY_WEIGHT})'
@@ -378,6 +389,7 @@ export class VaultIndex {
         score: -r.rank,
         lineStart: r.line_start,
         lineEnd: r.line_end,
+        lineMatches: countLineMatches(r.marked),
       };
       if (r.page !== null) hit.page = r.page;
       if (r.chapter !== null) hit.chapter = r.chapter;
@@ -502,6 +514,31 @@ function migrate(db: Database): void {
     const from = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
     for (let version = from; version < SCHEMA_VERSION; version++) db.run(MIGRATIONS[version]!);
   }).immediate();
+}
+
+/**
+ * Private-use characters around each word FTS5 matched (its stemming included), so the lines that
+ * matched can be told from the lines that did not. Chunk text has them only if a document does,
+ * which at worst counts a stray word as matched.
+ */
+const MATCH_OPEN = "\uE000";
+const MATCH_CLOSE = "\uE001";
+const MARKED_SPAN = new RegExp(`${MATCH_OPEN}([^${MATCH_CLOSE}]*)${MATCH_CLOSE}`, "g");
+const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+
+/** Distinct matched words per line of a highlighted body, and where the first one starts. */
+function countLineMatches(marked: string): LineMatch[] {
+  // A span may hold several adjacent matches, even across a line break: close it at each break.
+  const perLine = marked.replace(MARKED_SPAN, (span) =>
+    span.replaceAll("\n", `${MATCH_CLOSE}\n${MATCH_OPEN}`),
+  );
+  return perLine.split("\n").map((line) => {
+    const words = new Set<string>();
+    for (const span of line.matchAll(MARKED_SPAN))
+      for (const word of span[1]!.match(WORD) ?? []) words.add(word.toLowerCase());
+    // Nothing is marked before the first opening marker, so its index is the text's column.
+    return { words: words.size, column: line.indexOf(MATCH_OPEN) };
+  });
 }
 
 function compareText(a: string, b: string): number {

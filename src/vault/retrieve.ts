@@ -1,202 +1,147 @@
 /**
- * Grounding for one turn: the core documents (trimmed to their share of the token budget) followed by
- * the best search excerpts that still fit, rendered as one deterministic string.
- *
- * Core documents come first and depend only on the files and the budget, never on the query, so
- * consecutive turns share that prefix and the model's KV cache can reuse it. Every block is counted
- * with the caller's tokenizer as part of the whole text, so the result never exceeds the budget.
+ * The excerpts one question adds to a conversation, picked by relevance rather than to fill a
+ * budget: only hits scoring close to the best one, only the lines around their matches, and
+ * nothing the conversation already holds. The budgets are ceilings, not targets.
  */
-import { join } from "node:path";
-import { readFileInside } from "../fs/safe-open.ts";
-import { DEFAULT_MAX_FILE_BYTES, type SearchHit, type VaultIndex } from "./index.ts";
-import { CORE_DOCUMENTS } from "./scan.ts";
+import {
+  type Excerpt,
+  parseWindowId,
+  renderExcerptBlock,
+  EXCERPT_SEPARATOR as SEPARATOR,
+  textOf,
+  windowId,
+} from "./excerpt.ts";
+import type { SearchHit, VaultIndex } from "./index.ts";
+import type { SourceLocation } from "./location.ts";
+import { type CountTokens, estimateTokens } from "./tokens.ts";
+import { centreLine, type FittedWindow, fitWindow, type LineRange, windowAround } from "./windows.ts";
 
-export type CountTokens = (text: string) => number;
+/** Search hits looked at per question: far more than ever pass the relative cut. */
+export const CANDIDATE_HITS = 20;
 
-/** For when no model (and so no tokenizer) is loaded: about four characters per token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/** The settings (config `grounding`, docs/GROUNDING.md) that shape a pick. */
+export interface ExcerptLimits {
+  /** The most all the excerpts added together may take. */
+  turnTokens: number;
+  /** The most one excerpt may take. */
+  windowTokens: number;
+  /** Lines kept either side of a hit's best matching line. */
+  windowLines: number;
+  maxExcerpts: number;
+  /** A hit counts when its score is at least this fraction of the best hit's. */
+  relativeScore: number;
 }
 
-export const DEFAULT_CORE_SHARE = 0.35;
-export const DEFAULT_CANDIDATES = 20;
-export const TRIM_MARKER = "[…]";
-const BLOCK_SEPARATOR = "\n\n";
-
-export interface GroundingOptions {
-  budgetTokens: number;
+export interface PickOptions extends ExcerptLimits {
+  /** Ids of the excerpts (and core documents) already in the conversation. */
+  exclude?: ReadonlySet<string>;
   /** The model's tokenizer; `estimateTokens` when omitted. */
   countTokens?: CountTokens;
-  /** Include README.md, AGENTS.md and docs/ROADMAP.md. Default true. */
-  coreDocs?: boolean;
-  /** Fraction of the budget the core documents may take. Default 0.35; what they leave goes to excerpts. */
-  coreShare?: number;
-  /** Search hits considered for excerpts. Default 20. */
-  candidates?: number;
 }
 
-export interface SourceDocument {
-  path: string;
-  text: string;
+export interface ExcerptPick {
+  /** New excerpts, best first: what the turn adds to the conversation. */
+  added: Excerpt[];
+  /** Relevant excerpts the conversation already holds (as these or overlapping lines): sources too. */
+  held: Excerpt[];
 }
 
-export interface GroundingCoreDoc {
-  path: string;
-  text: string;
-  trimmed: boolean;
+export function pickExcerpts(index: VaultIndex, question: string, options: PickOptions): ExcerptPick {
+  return selectExcerpts(index.search(question, { limit: CANDIDATE_HITS }), options);
 }
 
-export interface GroundingExcerpt {
-  path: string;
-  heading: string;
-  text: string;
-  lineStart: number;
-  lineEnd: number;
-  score: number;
-  trimmed: boolean;
-}
-
-export interface Grounding {
-  coreDocs: GroundingCoreDoc[];
-  excerpts: GroundingExcerpt[];
-  text: string;
-  /** countTokens(text); never above the budget. */
-  tokens: number;
-}
-
-export function retrieveGrounding(index: VaultIndex, query: string, options: GroundingOptions): Grounding {
-  const hits = index.search(query, { limit: options.candidates ?? DEFAULT_CANDIDATES });
-  const core = (options.coreDocs ?? true) ? readCoreDocuments(index.vaultDir) : [];
-  return selectGrounding(hits, core, options);
-}
-
-/**
- * The core documents present at the vault root, in CORE_DOCUMENTS order. A document that is missing,
- * unreadable, not UTF-8, oversized or a symlink out of the vault is left out: grounding must not fail.
- */
-export function readCoreDocuments(vaultDir: string): SourceDocument[] {
-  const docs: SourceDocument[] = [];
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  for (const path of CORE_DOCUMENTS) {
-    try {
-      const bytes = readFileInside(join(vaultDir, path), {
-        root: vaultDir,
-        maxBytes: DEFAULT_MAX_FILE_BYTES,
-      });
-      const text = normalizeText(decoder.decode(bytes));
-      if (text !== "") docs.push({ path, text });
-    } catch {
-      // Missing or unreadable: this document simply does not ground the turn.
-    }
-  }
-  return docs;
-}
-
-function normalizeText(text: string): string {
-  return (text.startsWith("\uFEFF") ? text.slice(1) : text).replace(/\r\n?/g, "\n").trimEnd();
-}
-
-/** Pure selection and rendering: same hits, documents and options give the same string. */
-export function selectGrounding(
-  hits: readonly SearchHit[],
-  coreDocs: readonly SourceDocument[],
-  options: GroundingOptions,
-): Grounding {
+/** Pure selection: the same hits and options give the same pick. */
+function selectExcerpts(hits: readonly SearchHit[], options: PickOptions): ExcerptPick {
   const count = options.countTokens ?? estimateTokens;
-  const budget = Math.max(0, Math.floor(options.budgetTokens));
-  const coreShare = options.coreShare ?? DEFAULT_CORE_SHARE;
-  if (!(coreShare >= 0 && coreShare <= 1))
-    throw new RangeError(`coreShare must be within 0..1, got ${coreShare}`);
-
+  const held = heldLines(options.exclude ?? new Set());
+  const pick: ExcerptPick = { added: [], held: [] };
+  // The cut is relative to the best hit overall, held or not: a question whose best excerpt is
+  // already in the conversation must not pull in weaker ones in its place.
+  const best = hits[0]?.score ?? 0;
+  const cutoff = best * options.relativeScore;
   const blocks: string[] = [];
-  const fits = (extra: string, limit: number) => count([...blocks, extra].join(BLOCK_SEPARATOR)) <= limit;
-
-  const selectedCore: GroundingCoreDoc[] = [];
-  /** For each core path, how many of its leading lines made it in; excerpts inside them are redundant. */
-  const coveredLines = new Map<string, number>();
-  const coreBudget = Math.floor(budget * coreShare);
-  const allowances = shareOut(
-    coreBudget,
-    coreDocs.map((d) => count(renderBlock(d.path, d.text))),
-  );
-  let coreLimit = 0;
-  for (const [i, doc] of coreDocs.entries()) {
-    coreLimit += allowances[i]!;
-    const lines = doc.text.split("\n");
-    const kept = longestFittingPrefix(lines, (k) =>
-      fits(renderBlock(doc.path, trimmedText(lines, k)), coreLimit),
-    );
-    if (kept === 0) continue;
-    const text = trimmedText(lines, kept);
-    blocks.push(renderBlock(doc.path, text));
-    selectedCore.push({ path: doc.path, text, trimmed: kept < lines.length });
-    coveredLines.set(doc.path, kept);
-  }
-
-  const excerpts: GroundingExcerpt[] = [];
+  let used = 0;
   for (const hit of hits) {
-    const covered = coveredLines.get(hit.path);
-    if (covered !== undefined && hit.lineEnd <= covered) continue;
-    const title = hit.heading === "" ? hit.path : `${hit.path} > ${hit.heading}`;
+    if (hit.score < cutoff || !(hit.score > 0)) break;
+    if (pick.added.length >= options.maxExcerpts) break;
     const lines = hit.text.split("\n");
-    const kept = longestFittingPrefix(lines, (k) => fits(renderBlock(title, trimmedText(lines, k)), budget));
-    if (kept === 0) continue;
-    const text = trimmedText(lines, kept);
-    blocks.push(renderBlock(title, text));
-    excerpts.push({
-      path: hit.path,
-      heading: hit.heading,
-      text,
-      lineStart: hit.lineStart,
-      lineEnd: kept < lines.length ? Math.min(hit.lineEnd, hit.lineStart + kept - 1) : hit.lineEnd,
-      score: hit.score,
-      trimmed: kept < lines.length,
+    const heldHere = held.get(textOf({ file: hit.path, page: hit.page, chapter: hit.chapter })) ?? [];
+    const isHeld = (i: number) => heldHere.some(([a, b]) => fileLine(hit, i) >= a && fileLine(hit, i) <= b);
+    const centre = centreLine(lines, hit.lineMatches);
+    const range = windowAround(lines, centre, options.windowLines, (i) => !isHeld(i));
+    const column = hit.lineMatches[centre]?.column ?? 0;
+    const fitsAlone = (window: FittedWindow) => count(block(hit, window)) <= options.windowTokens;
+    if (isHeld(centre)) {
+      // Reported as the window it would be on its own: the one the conversation was given.
+      const own = windowAround(lines, centre, options.windowLines, () => true);
+      const window = fitWindow(lines, own, centre, column, fitsAlone);
+      const known = window && excerpt(hit, window, count);
+      if (known && !pick.held.some((e) => e.id === known.id)) pick.held.push(known);
+      continue;
+    }
+    // Within the turn's budget both ways: counted one by one (as a conversation may append them)
+    // and as the one text renderExcerpts makes.
+    const separator = blocks.length > 0 ? count(SEPARATOR) : 0;
+    const window = fitWindow(lines, range, centre, column, (w) => {
+      const tokens = count(block(hit, w));
+      return (
+        tokens <= options.windowTokens &&
+        used + separator + tokens <= options.turnTokens &&
+        count([...blocks, block(hit, w)].join(SEPARATOR)) <= options.turnTokens
+      );
     });
+    if (window === null) continue;
+    const added = excerpt(hit, window, count);
+    if (pick.added.some((e) => e.id === added.id)) continue;
+    blocks.push(block(hit, window));
+    used += separator + added.tokens;
+    pick.added.push(added);
   }
-
-  const text = blocks.join(BLOCK_SEPARATOR);
-  return { coreDocs: selectedCore, excerpts, text, tokens: count(text) };
-}
-
-function renderBlock(title: string, text: string): string {
-  return `[${title}]\n${text}`;
-}
-
-/** The first `kept` lines, marked when something was cut. */
-function trimmedText(lines: readonly string[], kept: number): string {
-  const head = lines.slice(0, kept).join("\n").trimEnd();
-  return kept < lines.length ? `${head}\n${TRIM_MARKER}` : head;
+  return pick;
 }
 
 /**
- * The largest k in 0..lines.length with fitsWith(k) true, assuming fitting is monotone in k; the
- * whole text is tried first since it usually fits. Binary search keeps tokenizer calls logarithmic.
+ * The file line of a chunk line. Chunk lines are file lines one to one, except where the chunker
+ * cut one over-long line into pieces; there the number is close, never outside the chunk.
  */
-function longestFittingPrefix(lines: readonly string[], fitsWith: (k: number) => boolean): number {
-  if (fitsWith(lines.length)) return lines.length;
-  let lo = 0;
-  let hi = lines.length - 1;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (fitsWith(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  // A prefix of only blank lines grounds nothing.
-  return lines.slice(0, lo).some((l) => l.trim() !== "") ? lo : 0;
+function fileLine(hit: SearchHit, index: number): number {
+  return Math.min(hit.lineStart + index, hit.lineEnd);
 }
 
-/**
- * Splits `total` among items wanting `wants[i]`: small items get all they want, the rest share what
- * remains equally (water-filling), so one long document cannot starve the others.
- */
-function shareOut(total: number, wants: readonly number[]): number[] {
-  const given = wants.map(() => 0);
-  const order = wants.map((_, i) => i).sort((a, b) => wants[a]! - wants[b]! || a - b);
-  let left = total;
-  for (const [n, i] of order.entries()) {
-    const share = Math.floor(left / (order.length - n));
-    given[i] = Math.min(wants[i]!, share);
-    left -= given[i]!;
+function location(hit: SearchHit, range: LineRange): SourceLocation {
+  return {
+    file: hit.path,
+    lines: [fileLine(hit, range.first), fileLine(hit, range.last)],
+    heading: hit.heading,
+    ...(hit.page !== undefined ? { page: hit.page } : {}),
+    ...(hit.chapter !== undefined ? { chapter: hit.chapter } : {}),
+  };
+}
+
+function block(hit: SearchHit, window: FittedWindow): string {
+  return renderExcerptBlock(location(hit, window), window.text);
+}
+
+function excerpt(hit: SearchHit, window: FittedWindow, count: CountTokens): Excerpt {
+  const where = location(hit, window);
+  return {
+    id: windowId(where, window.text),
+    text: window.text,
+    tokens: count(block(hit, window)),
+    score: hit.score,
+    location: where,
+  };
+}
+
+/** The line ranges the excluded ids cover, by text (a file, or a page or chapter of one). */
+function heldLines(exclude: ReadonlySet<string>): Map<string, [number, number][]> {
+  const byText = new Map<string, [number, number][]>();
+  for (const id of exclude) {
+    const parsed = parseWindowId(id);
+    if (parsed === null) continue;
+    const ranges = byText.get(parsed.text) ?? [];
+    ranges.push(parsed.lines);
+    byText.set(parsed.text, ranges);
   }
-  return given;
+  return byText;
 }

@@ -13,7 +13,10 @@ const terminals = emberTerminals();
 function slowVault(): string {
   const vault = terminals.freshVault();
   mkdirSync(join(vault, "config"), { recursive: true });
-  writeFileSync(join(vault, "config", "ember.yml"), "llm:\n  contextSize: 16384\n  groundingTokens: 14000\n");
+  writeFileSync(
+    join(vault, "config", "ember.yml"),
+    "llm:\n  contextSize: 16384\ngrounding:\n  coreTokens: 14000\n",
+  );
   const paragraph = "The node keeps its logs in the vault and reports its health with the status command. ";
   writeFileSync(join(vault, "README.md"), `# Node\n\n${paragraph.repeat(400)}\n`);
   mkdirSync(join(vault, "docs"));

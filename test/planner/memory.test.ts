@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConversationMemory } from "../../src/planner/memory.ts";
-import { estimateTokens } from "../../src/vault/retrieve.ts";
+import { estimateTokens } from "../../src/vault/tokens.ts";
 
 const vaultDir = mkdtempSync(join(tmpdir(), "ember-memory-"));
 afterAll(() => rmSync(vaultDir, { recursive: true, force: true }));

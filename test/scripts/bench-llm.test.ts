@@ -109,9 +109,9 @@ describe("turn section", () => {
       expect(t.emberMs).toBeGreaterThan(0);
       expect(t.lowerBoundMs).toBeGreaterThan(0);
       expect(t.naiveMs).toBeGreaterThan(0);
-      // The vault's excerpts fill most of the grounding budget (the preamble size), never more.
-      expect(t.groundingTokens).toBeGreaterThan(SIZES.preambleTokens * 0.6);
-      expect(t.groundingTokens).toBeLessThanOrEqual(SIZES.preambleTokens);
+      // Core documents and excerpts, each within the preamble size (and a separator between them).
+      expect(t.groundingTokens).toBeGreaterThan(0);
+      expect(t.groundingTokens).toBeLessThanOrEqual(2 * SIZES.preambleTokens + 2);
       expect(t.passes.length).toBeGreaterThanOrEqual(1);
       expect(t.passes[0]!.pass).toBe("plan");
       const sum = (key: "promptTokens" | "evaluatedTokens" | "reusedTokens" | "generatedTokens") =>

@@ -333,6 +333,25 @@ describe("search", () => {
     expect(index.search("antenna")).toHaveLength(8);
   });
 
+  test("each hit says which of its lines matched, how many words and where (stems included)", async () => {
+    const vault = makeVault({
+      "docs/mast.md":
+        "# Mast\nUnpack the kit.\nThe antennas were raised on the mast.\n\nA mast antenna\nantenna again\n",
+    });
+    const index = openIndex(vault);
+    await index.update();
+    const [hit] = index.search("antenna mast");
+    expect(hit!.text.split("\n")).toHaveLength(hit!.lineMatches.length);
+    expect(hit!.lineMatches).toEqual([
+      { words: 0, column: -1 },
+      { words: 2, column: 4 },
+      { words: 0, column: -1 },
+      // Adjacent matches, even across a line break, count on their own lines.
+      { words: 2, column: 2 },
+      { words: 1, column: 0 },
+    ]);
+  });
+
   test("hostile queries never throw", async () => {
     const vault = makeVault({ "docs/a.md": "# Antenna\nThe antenna and the mast. Near the column: ok.\n" });
     const index = openIndex(vault);

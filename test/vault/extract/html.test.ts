@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { extractHtml } from "../../../src/vault/extract/html.ts";
 
-const lines = (html: string) => extractHtml(html).map((l) => (l.heading ? `${"#".repeat(l.heading)} ${l.text}` : l.text));
+const lines = (html: string) =>
+  extractHtml(html).map((l) => (l.heading ? `${"#".repeat(l.heading)} ${l.text}` : l.text));
 
 describe("extractHtml", () => {
   test("keeps headings, paragraphs, lists and tables as text", () => {
