@@ -17,7 +17,8 @@ export interface PluginCommand {
   name: string;
   summary: string;
   usage: string;
-  plannerAllowed: boolean;
+  /** The manifest asks for the planner; only `/plugins trust` grants it. */
+  plannerRequested: boolean;
   run(
     args: readonly string[],
     options: { source: PluginSource; vaultDir: string; signal?: AbortSignal },
@@ -57,7 +58,7 @@ const SpecSchema = v.object({
   name: v.string(),
   summary: v.string(),
   usage: v.string(),
-  plannerAllowed: v.boolean(),
+  plannerRequested: v.boolean(),
   exec: v.string(),
   dir: v.string(),
   timeoutMs: v.number(),
@@ -79,7 +80,7 @@ function toCommand(spec: PluginCommandSpec): PluginCommand {
     name: spec.name,
     summary: spec.summary,
     usage: spec.usage,
-    plannerAllowed: spec.plannerAllowed,
+    plannerRequested: spec.plannerRequested,
     async run(args, { source, vaultDir, signal }) {
       const answer = await invokePlugin({
         exec: spec.exec,

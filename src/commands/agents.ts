@@ -1,7 +1,9 @@
 import { AGENT_NAMES, type AgentName } from "../agents/names.ts";
 import { isAgentEnabled } from "../agents/registry.ts";
+import { describePlannerAccess } from "../plugins/trust.ts";
 import { statusMark } from "../status/render.ts";
 import { formatTable } from "../terminal/table.ts";
+import { pluginRequests } from "./plugins.ts";
 import { type SlashCommand, UsageError } from "./types.ts";
 
 const isAgentName = (name: string): name is AgentName => (AGENT_NAMES as readonly string[]).includes(name);
@@ -46,5 +48,8 @@ export const agentsCommand: SlashCommand = {
       ];
     });
     for (const line of formatTable(rows, "  ")) out.line(line);
+    // A manifest's plannerAllowed is a request; say so next to the agent that found it.
+    for (const request of pluginRequests(app).filter((r) => r.requested.length > 0))
+      out.line(`plugin ${request.plugin}: ${describePlannerAccess(request)}`);
   },
 };

@@ -5,6 +5,7 @@ import { helpCommand } from "./help.ts";
 import { historyCommand } from "./history.ts";
 import { manCommand } from "./man.ts";
 import { modelCommand } from "./model.ts";
+import { pluginsCommand } from "./plugins.ts";
 import { quitCommand } from "./quit.ts";
 import { searchCommand } from "./search.ts";
 import { statusCommand } from "./status.ts";
@@ -20,6 +21,7 @@ export const BUILTIN_COMMANDS: readonly SlashCommand[] = [
   historyCommand,
   manCommand,
   modelCommand,
+  pluginsCommand,
   quitCommand,
   searchCommand,
   statusCommand,

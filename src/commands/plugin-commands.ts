@@ -1,13 +1,14 @@
 import { type PluginCommand, pluginCommands } from "../agents/plugin.ts";
 import type { App } from "../app.ts";
+import { isPlannerGranted } from "../plugins/trust.ts";
 import type { SlashCommand } from "./types.ts";
 
-function asSlashCommand(command: PluginCommand): SlashCommand {
+function asSlashCommand(command: PluginCommand, trusted: readonly string[]): SlashCommand {
   return {
     name: command.name,
     summary: `${command.summary} (plugin ${command.plugin})`,
     usage: command.usage,
-    plannerAllowed: command.plannerAllowed,
+    plannerAllowed: isPlannerGranted(command, trusted),
     // A plugin is operator code running with Ember's rights: never while the config is in doubt.
     requiresReady: true,
     async run(args, { app, out, source, signal }) {
@@ -19,8 +20,9 @@ function asSlashCommand(command: PluginCommand): SlashCommand {
 }
 
 /**
- * Registers the commands the plugin agent found, replacing those of an earlier run. A plugin
- * command that clashes with a built-in one is left out and reported, never registered over it.
+ * Registers the commands the plugin agent found, replacing those of an earlier run (and after a
+ * change of trust). A plugin command that clashes with a built-in one is left out and reported,
+ * never registered over it. The planner gets only what the operator granted (plugins/trust.ts).
  */
 export function installPluginCommands(app: App): string[] {
   const result = app.agents.results.get("plugin");
@@ -34,7 +36,7 @@ export function installPluginCommands(app: App): string[] {
       );
       continue;
     }
-    app.commands.register(asSlashCommand(command), "plugin");
+    app.commands.register(asSlashCommand(command, app.settings.config.agents.plugin.trusted), "plugin");
   }
   for (const problem of problems) app.logger.log.warn(problem);
   return problems;

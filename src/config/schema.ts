@@ -75,6 +75,7 @@ export const ConfigSchema = v.strictObject({
     plugin: v.strictObject({
       paths: v.array(text("a folder"), "expected a list of folders"),
       timeoutMs: positive("milliseconds"),
+      trusted: v.array(text("a plugin name"), "expected a list of plugin names"),
     }),
   }),
   hud: v.strictObject({

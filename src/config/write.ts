@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
 import { parseDocument, parse as parseYamlValue } from "yaml";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { withFileLock } from "../fs/file-lock.ts";
+import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { closestMatch } from "../text/closest-match.ts";
-import { type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
+import { CONFIG_MAX_BYTES, type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
 import { ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
@@ -56,16 +58,33 @@ export function setConfigValue(
 
   const dir = join(loaded.vaultDir, "config");
   const file = join(dir, OVERRIDE_FILE_NAME);
-  const doc = existsSync(file) ? parseDocument(readFileSync(file, "utf8")) : parseDocument("");
-  if (doc.errors.length > 0) throw new ConfigWriteError(`${file}: ${doc.errors[0]?.message.split("\n")[0]}`);
-  if (!isTree(doc.toJS() ?? {})) throw new ConfigWriteError(`${file}: expected a mapping of config keys`);
-  if (!doc.contents)
-    doc.commentBefore = " Written by `/config set`; sorts last in config/ so its values win.";
-  doc.setIn(path, value);
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(file, doc.toString());
+  // Two REPLs on one vault: the file is read and replaced under a lock, so neither drops the
+  // other's key.
+  withFileLock(join(loaded.vaultDir, CONFIG_LOCK_FILE), () => {
+    const doc = parseDocument(existsSync(file) ? readOverrideFile(file, loaded.vaultDir) : "");
+    if (doc.errors.length > 0)
+      throw new ConfigWriteError(`${file}: ${doc.errors[0]?.message.split("\n")[0]}`);
+    if (!isTree(doc.toJS() ?? {})) throw new ConfigWriteError(`${file}: expected a mapping of config keys`);
+    if (!doc.contents)
+      doc.commentBefore = " Written by `/config set`; sorts last in config/ so its values win.";
+    doc.setIn(path, value);
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(file, doc.toString());
+  });
   const previous = getPath(loaded.config, path);
   return { file, previous, value };
+}
+
+/** Where the lock around writing the override file lives (state/, so config/ holds only YAML). */
+const CONFIG_LOCK_FILE = join("state", "config.lock");
+
+function readOverrideFile(file: string, vaultDir: string): string {
+  try {
+    return readFileInside(file, { root: vaultDir, maxBytes: CONFIG_MAX_BYTES }).toString("utf8");
+  } catch (error) {
+    if (error instanceof UnsafeFileError) throw new ConfigWriteError(`${file}: ${error.reason}`);
+    throw error;
+  }
 }
 
 export function hasConfigKey(loaded: LoadedConfig, key: string): boolean {

@@ -11,7 +11,8 @@ export interface PluginCommandSpec {
   name: string;
   summary: string;
   usage: string;
-  plannerAllowed: boolean;
+  /** The manifest's `plannerAllowed`: a request, granted only by the operator (see plugins/trust.ts). */
+  plannerRequested: boolean;
   /** Absolute path of the executable. */
   exec: string;
   /** The plugin folder (the command's working directory). */
@@ -110,7 +111,7 @@ export function discoverPlugins(
         name: command.name,
         summary: command.summary,
         usage: command.usage,
-        plannerAllowed: command.plannerAllowed,
+        plannerRequested: command.plannerAllowed,
         exec,
         dir,
         timeoutMs: command.timeoutMs ?? defaultTimeoutMs,

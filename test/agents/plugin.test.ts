@@ -110,25 +110,31 @@ describe("pluginCommands", () => {
   test("describes each command for the slash-command registry", async () => {
     const commands = pluginCommands(await discovered());
     expect(
-      commands.map(({ plugin, name, summary, usage, plannerAllowed }) => ({
+      commands.map(({ plugin, name, summary, usage, plannerRequested }) => ({
         plugin,
         name,
         summary,
         usage,
-        plannerAllowed,
+        plannerRequested,
       })),
     ).toEqual([
-      { plugin: "echo", name: "echo", summary: "runs echo", usage: "/echo [ARGS]", plannerAllowed: true },
-      { plugin: "echo", name: "hang", summary: "runs hang", usage: "/hang [ARGS]", plannerAllowed: false },
-      { plugin: "echo", name: "crash", summary: "runs crash", usage: "/crash [ARGS]", plannerAllowed: false },
+      { plugin: "echo", name: "echo", summary: "runs echo", usage: "/echo [ARGS]", plannerRequested: true },
+      { plugin: "echo", name: "hang", summary: "runs hang", usage: "/hang [ARGS]", plannerRequested: false },
+      {
+        plugin: "echo",
+        name: "crash",
+        summary: "runs crash",
+        usage: "/crash [ARGS]",
+        plannerRequested: false,
+      },
       {
         plugin: "echo",
         name: "garbage",
         summary: "runs garbage",
         usage: "/garbage [ARGS]",
-        plannerAllowed: false,
+        plannerRequested: false,
       },
-      { plugin: "notes", name: "note", summary: "runs note", usage: "/note [ARGS]", plannerAllowed: false },
+      { plugin: "notes", name: "note", summary: "runs note", usage: "/note [ARGS]", plannerRequested: false },
     ]);
   });
 

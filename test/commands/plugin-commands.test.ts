@@ -32,10 +32,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(vault, { recursive: true, force: true }));
 
 describe("plugin commands in the registry", () => {
-  test("a plugin's command runs through its executable, for the operator and the planner", async () => {
+  test("a plugin's command runs for the operator; the planner only once the operator trusted it", async () => {
     expect((await runLine(app, "/hello")).output.trim()).toBe("hi from a plugin");
-    const planned = await runLine(app, "/hello", "planner");
-    expect(planned.result.ok).toBe(true);
+    // The manifest's plannerAllowed is a request, not a grant.
+    const refused = await runLine(app, "/hello", "planner");
+    expect(refused.result.refused).toContain("/hello is not allowed for the planner");
+    expect((await runLine(app, "/plugins trust greeter", "planner")).output).toContain("operator only");
+    expect((await runLine(app, "/plugins trust greeter")).output).toContain(
+      "plugin greeter: planner may run /hello (trusted)",
+    );
+    expect((await runLine(app, "/hello", "planner")).result.ok).toBe(true);
+    expect((await runLine(app, "/plugins untrust greeter")).output).toContain(
+      "plugin greeter: asks the planner",
+    );
+    expect((await runLine(app, "/hello", "planner")).result.refused).toContain("not allowed for the planner");
   });
 
   test("a plugin cannot replace a built-in command; the clash is reported", async () => {

@@ -60,12 +60,12 @@ describe("discoverPlugins", () => {
         name: "disk",
         summary: "runs disk",
         usage: "/disk [ARGS]",
-        plannerAllowed: true,
+        plannerRequested: true,
         exec: join(tools, "bin/disk"),
         dir: tools,
         timeoutMs: 5000,
       },
-      expect.objectContaining({ name: "wipe", plannerAllowed: false, timeoutMs: 900 }),
+      expect.objectContaining({ name: "wipe", plannerRequested: false, timeoutMs: 900 }),
       expect.objectContaining({ plugin: "notes", name: "note", exec: join(notes, "note") }),
     ]);
   });

@@ -38,7 +38,7 @@ describe("the example plugin in docs/PLUGINS.md", () => {
         name: "disk",
         summary: "free space on the vault's filesystem, or the size of each vault folder",
         usage: "/disk [folders]",
-        plannerAllowed: true,
+        plannerRequested: true,
         exec: join(dir, "disk.sh"),
         dir,
         timeoutMs: 3000,
