@@ -28,6 +28,14 @@ function workerUrl(): string {
   return isCompiled() ? "./src/vault/extract/worker.ts" : new URL("./worker.ts", import.meta.url).href;
 }
 
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= MiB ? `${Math.round(bytes / MiB)} MiB` : `${bytes} bytes`;
+}
+
 export class ExtractionSandbox {
   #worker: Worker | null = null;
   #nextId = 1;
@@ -63,12 +71,12 @@ export class ExtractionSandbox {
       const onError = (event: ErrorEvent) => fail(`reader crashed (${event.message || "unknown error"})`);
       const onAbort = () => settle(() => reject(signal!.reason), true);
       const timer = setTimeout(
-        () => fail(`took longer than ${Math.round(limits.timeoutMs / 1000)} s to read`),
+        () => fail(`took longer than ${formatMs(limits.timeoutMs)} to read`),
         limits.timeoutMs,
       );
       const poll = setInterval(() => {
         if (process.memoryUsage.rss() - baseline > limits.maxMemoryGrowthBytes) {
-          fail(`needed more than ${Math.round(limits.maxMemoryGrowthBytes / MiB)} MiB to read`);
+          fail(`needed more than ${formatBytes(limits.maxMemoryGrowthBytes)} of memory to read`);
         }
       }, MEMORY_POLL_MS);
       worker.addEventListener("message", onMessage);
