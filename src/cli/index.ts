@@ -1,26 +1,52 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
-import { updateIndex } from "../vault/index.ts";
+import { type UpdateProgress, updateIndex } from "../vault/index.ts";
+import { renderIndexProgress, renderIndexSummary } from "../vault/index-report.ts";
+
+/** Redraws of the progress line, at most this often: a fast index must not spend its time drawing. */
+const PROGRESS_INTERVAL_MS = 100;
+const CLEAR_LINE = "\r\x1b[2K";
 
 export default defineCommand({
   meta: { name: "index", description: "bring the vault's search index up to date (changed files only)" },
-  args: { json: { type: "boolean", default: false, description: "print the result as JSON" } },
+  args: {
+    json: { type: "boolean", default: false, description: "print the summary and the problems as JSON" },
+  },
   async run({ args }) {
     const { vaultDir } = loadConfig();
+    const progress = !args.json && process.stdout.isTTY ? progressLine() : null;
     try {
-      const result = await updateIndex(vaultDir);
+      const result = await updateIndex(vaultDir, { onProgress: progress?.update });
+      progress?.clear();
       if (args.json) {
         process.stdout.write(`${JSON.stringify({ vault: vaultDir, ...result }, null, 2)}\n`);
         return;
       }
-      console.log(
-        `indexed ${vaultDir}: ${result.scanned} files (${result.added} added, ${result.updated} updated, ${result.removed} removed, ${result.unchanged} unchanged), ${result.chunks} chunks, ${result.ms} ms`,
-      );
-      for (const skipped of result.skipped) console.log(`skipped ${skipped.path}: ${skipped.reason}`);
-      for (const warning of result.warnings) console.log(`warning: ${warning}`);
+      for (const line of renderIndexSummary(vaultDir, result)) console.log(line);
     } catch (error) {
+      progress?.clear();
       process.stderr.write(`ember index: ${(error as Error).message}\n`);
       process.exitCode = 1;
     }
   },
 });
+
+/** One line on the terminal, redrawn in place as files are read. */
+function progressLine() {
+  const started = performance.now();
+  let drawnAt = Number.NEGATIVE_INFINITY;
+  let drawn = false;
+  return {
+    update(p: UpdateProgress) {
+      const now = performance.now();
+      if (p.phase === "read" && now - drawnAt < PROGRESS_INTERVAL_MS) return;
+      drawnAt = now;
+      drawn = true;
+      const columns = process.stdout.columns ?? 80;
+      process.stdout.write(CLEAR_LINE + renderIndexProgress(p, now - started, columns - 1));
+    },
+    clear() {
+      if (drawn) process.stdout.write(CLEAR_LINE);
+    },
+  };
+}

@@ -23,7 +23,9 @@ describe("ember index and ember search", () => {
     const changed = JSON.parse((await runEmber(["index", "--json"], { vault: dir })).stdout);
     expect([changed.added, changed.updated, changed.unchanged]).toEqual([0, 1, 1]);
     const text = await runEmber(["index"], { vault: dir });
-    expect(text.stdout).toMatch(/indexed .*: 2 files \(0 added, 0 updated, 0 removed, 2 unchanged\)/);
+    expect(text.stdout).toMatch(
+      /indexed .*: 2 files \(0 added, 0 updated, 0 removed, 2 unchanged, 0 skipped\)/,
+    );
   }, 120_000);
 
   test("search shows file, heading and score, as text or JSON", async () => {
