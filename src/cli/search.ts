@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { highlightFor, renderSearchHits, searchVault } from "../commands/search.ts";
+import { hitSource, MATCH_MARKS, renderSearchHits, searchVault } from "../commands/search.ts";
 import { loadConfig } from "../config/load.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { DEFAULT_SEARCH_LIMIT, updateIndex } from "../vault/index.ts";
@@ -25,9 +25,10 @@ export default defineCommand({
     try {
       await updateIndex(vaultDir);
       const style = createStyle(colorWanted(process.stdout));
-      const hits = searchVault(vaultDir, query, limit, args.json ? ["", ""] : highlightFor(style));
+      const hits = searchVault(vaultDir, query, limit, args.json ? ["", ""] : MATCH_MARKS);
       if (args.json) {
-        process.stdout.write(`${JSON.stringify({ query, hits }, null, 2)}\n`);
+        const located = hits.map((hit) => ({ source: hitSource(hit), ...hit }));
+        process.stdout.write(`${JSON.stringify({ query, hits: located }, null, 2)}\n`);
         return;
       }
       if (hits.length === 0) console.log(`nothing in ${vaultDir} matches "${query}"`);

@@ -1,23 +1,45 @@
+import { sanitizeLine, sanitizeText } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { DEFAULT_SEARCH_LIMIT, openVaultIndex, type SearchHit, searchIndex } from "../vault/index.ts";
+import { formatSource } from "../vault/location.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
 
-/** Search hits as the terminal shows them: file, line and heading, score, then the excerpt. */
+/**
+ * Search hits as the terminal shows them: the source (`manuals/radio.pdf p. 14 · Antenna tuning`,
+ * `docs/wifi.md:3 · Wifi`), the score, then the excerpt. Names and text come from the vault, so
+ * they are sanitized; matched words (MATCH_MARKS) turn bold only after that.
+ */
 export function renderSearchHits(hits: readonly SearchHit[], style: Style): string[] {
   const lines: string[] = [];
   for (const hit of hits) {
-    const where = `${hit.path}:${hit.lineStart}`;
-    const heading = hit.heading === "" ? "" : ` ${style.bold(hit.heading)}`;
-    lines.push(`${style.cyan(where)}${heading} ${style.dim(`(score ${Number(hit.score.toPrecision(3))})`)}`);
-    for (const line of hit.excerpt.split("\n")) lines.push(`    ${line}`);
+    const source = sanitizeLine(hitSource(hit));
+    lines.push(`${style.cyan(source)} ${style.dim(`(score ${Number(hit.score.toPrecision(3))})`)}`);
+    for (const line of showMatches(sanitizeText(hit.excerpt), style).split("\n")) lines.push(`    ${line}`);
   }
   return lines;
 }
 
-/** Matched words in bold on a terminal, unmarked otherwise (pipes, the planner). */
-export function highlightFor(style: Style): readonly [string, string] {
-  return style.enabled ? ["\x1b[1m", "\x1b[22m"] : ["", ""];
+/** One hit's source, in the words every other place uses (src/vault/location.ts). */
+export function hitSource(hit: SearchHit): string {
+  return formatSource({
+    file: hit.path,
+    lines: [hit.lineStart, hit.lineEnd],
+    heading: hit.heading,
+    page: hit.page,
+    chapter: hit.chapter,
+  });
+}
+
+/**
+ * Private-use characters around matched words: they survive sanitizing (they are not control
+ * characters) and become bold on a terminal, nothing elsewhere, only once the text is safe.
+ */
+export const MATCH_MARKS: readonly [string, string] = ["\uE010", "\uE011"];
+
+function showMatches(text: string, style: Style): string {
+  const [open, close] = style.enabled ? ["\x1b[1m", "\x1b[22m"] : ["", ""];
+  return text.replaceAll(MATCH_MARKS[0], open).replaceAll(MATCH_MARKS[1], close);
 }
 
 export function searchVault(
@@ -43,7 +65,7 @@ export const searchCommand: SlashCommand = {
   run(_args, { app, out, style, rest }) {
     const query = rest.trim();
     if (query === "") throw new UsageError("what should I search for?");
-    const hits = searchVault(app.settings.vaultDir, query, DEFAULT_SEARCH_LIMIT, highlightFor(style));
+    const hits = searchVault(app.settings.vaultDir, query, DEFAULT_SEARCH_LIMIT, MATCH_MARKS);
     if (hits.length === 0) {
       out.line(
         style.dim(`nothing in the vault matches "${query}" (ember index brings the index up to date)`),

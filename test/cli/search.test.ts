@@ -36,7 +36,7 @@ describe("ember index and ember search", () => {
     expect(json.hits[0]).toMatchObject({ path: "docs/wifi.md", heading: "Network > Wifi" });
     expect(json.hits[0].score).toBeGreaterThan(0);
     const text = await runEmber(["search", "wifi"], { vault: dir });
-    expect(text.stdout).toMatch(/^docs\/wifi\.md:\d+ Network > Wifi \(score [\d.e+-]+\)$/m);
+    expect(text.stdout).toMatch(/^docs\/wifi\.md:\d+ · Wifi \(score [\d.e+-]+\)$/m);
     expect(text.stdout).toContain("password is on the label");
     const none = await runEmber(["search", "zebra"], { vault: dir });
     expect(none.stdout).toContain('matches "zebra"');
