@@ -9,7 +9,8 @@
  * the generated token ids. Exit status 1 with `{"error": ...}` on failure.
  */
 import { parseArgs } from "node:util";
-import { isCompiledBinary, loadLlama, nativeRuntimeInfo } from "../src/llm/native.ts";
+import { loadLlama, nativeRuntimeInfo } from "../src/llm/native.ts";
+import { isCompiled } from "../src/os/compiled.ts";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -27,7 +28,7 @@ try {
   const llama = await loadLlama({ runtimeDir: values["runtime-dir"] });
   const loadMs = performance.now() - started;
   const report: Record<string, unknown> = {
-    compiled: isCompiledBinary(),
+    compiled: isCompiled(),
     runtime: nativeRuntimeInfo(),
     loadLlamaMs: Math.round(loadMs),
     buildType: llama.buildType,

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { loadLlama, type NativeRuntimeInfo, nativeRuntimeInfo } from "../llm/native.ts";
+import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { loginShell } from "../os/login-shell.ts";
 import { EMBER_VERSION } from "../update/version.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
@@ -113,8 +114,10 @@ export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent
 
       const model = checkModel(ctx.config, ctx.vaultDir, cwd, options.systemModelFolders);
       if (model.path) parts.push(`model ${basename(model.path)}`);
-      else if (ctx.config.llm.model) problems.push(`model ${ctx.config.llm.model} not found`);
-      else problems.push("no model found (put a .gguf in the vault's models/)");
+      else {
+        const advice = noModelAdvice({ updateChannel: ctx.config.update.channel, cwd });
+        problems.push(noModelMessage(model.searched, advice, ctx.config.llm.model.trim() || undefined));
+      }
 
       const addonDetails =
         addonResult.status === "fulfilled"

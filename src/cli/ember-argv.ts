@@ -1,4 +1,4 @@
-import { isCompiled } from "../update/install.ts";
+import { isCompiled } from "../os/compiled.ts";
 
 /** How to run this same Ember again: the binary itself, or `bun src/main.ts` from a checkout. */
 export function emberArgv(): string[] {

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
+import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { formatTable } from "../terminal/table.ts";
 
 export default defineCommand({
@@ -44,8 +45,8 @@ export default defineCommand({
       return;
     }
     if (models.length === 0) {
-      console.log(`no models found; looked in ${searched.join(", ")}`);
-      console.log("put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run `ember model pull NAME`");
+      const advice = noModelAdvice({ updateChannel: settings.config.update.channel, cwd: process.cwd() });
+      console.log(noModelMessage(searched, advice));
       process.exitCode = 1;
       return;
     }

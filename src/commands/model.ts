@@ -4,6 +4,7 @@ import { discoverModels } from "../llm/discover.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
 import { bridgeOptionsFor, modelLoaderFor } from "../llm/model-loader.ts";
+import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { formatTable } from "../terminal/table.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
@@ -34,8 +35,8 @@ export const modelCommand: SlashCommand = {
       const active = state.kind === "ready" ? state.bridge.info.path : undefined;
       const { models, searched } = await listModels(discover, active);
       if (models.length === 0) {
-        out.line(style.yellow(`no models found; looked in ${searched.join(", ")}`));
-        out.line("put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run `ember model pull NAME`");
+        const advice = noModelAdvice({ updateChannel: app.settings.config.update.channel, cwd: app.cwd });
+        out.line(style.yellow(noModelMessage(searched, advice)));
         return;
       }
       for (const line of formatTable(modelTableRows(models))) out.line(line);

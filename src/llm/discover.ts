@@ -143,10 +143,10 @@ export function discoverModels(options: DiscoverOptions): Discovery {
   return { models, searched: defaults, ...(chosen ? { chosen } : {}) };
 }
 
-/** The path of the model to load, or ModelNotFoundError saying where Ember looked. */
-export function chooseModel(options: DiscoverOptions): string {
+/** The path of the model to load, or ModelNotFoundError saying where Ember looked and `advice`. */
+export function chooseModel(options: DiscoverOptions, advice: string): string {
   const discovery = discoverModels(options);
   if (!discovery.chosen)
-    throw new ModelNotFoundError(discovery.searched, options.setting.trim() || undefined);
+    throw new ModelNotFoundError(discovery.searched, options.setting.trim() || undefined, advice);
   return discovery.chosen.path;
 }

@@ -1,3 +1,5 @@
+import { noModelMessage } from "./no-model-advice.ts";
+
 /**
  * What can go wrong between Ember and the model, as classes callers match on. Every message is
  * one line an operator can act on: what happened, where, and what to do about it.
@@ -8,17 +10,15 @@ export class LlmError extends Error {
   override name = "LlmError";
 }
 
-/** No `.gguf` was found; says every place that was searched. */
+/** No `.gguf` was found; says every place that was searched and what works on this node. */
 export class ModelNotFoundError extends LlmError {
   override name = "ModelNotFoundError";
   constructor(
     readonly searched: readonly string[],
-    readonly wanted?: string,
+    readonly wanted: string | undefined,
+    advice: string,
   ) {
-    const what = wanted ? `no model matches "${wanted}"` : "no model found";
-    super(
-      `${what}; looked in ${searched.join(", ")} — put a .gguf file in one of them, set LLAMA_CPP_MODEL, or run \`ember model pull NAME\``,
-    );
+    super(noModelMessage(searched, advice, wanted));
   }
 }
 

@@ -2,6 +2,7 @@ import type { App } from "../app.ts";
 import { expandPath } from "../config/paths.ts";
 import { type BridgeOptions, LlamaBridge } from "./bridge.ts";
 import { chooseModel } from "./discover.ts";
+import { noModelAdvice } from "./no-model-advice.ts";
 import { llamaThreads } from "./threads.ts";
 
 /** Where the model is: not asked for yet, loading in the background, usable, or failed (with why). */
@@ -104,12 +105,11 @@ export class ModelLoader {
 
 /** How this app's config says to load a model (`override` from `/model use` wins over `llm.model`). */
 export function bridgeOptionsFor(app: App, override?: string): BridgeOptions {
-  const { llm, runtime } = app.settings.config;
-  const modelPath = chooseModel({
-    setting: override ?? llm.model,
-    cwd: app.cwd,
-    vaultDir: app.settings.vaultDir,
-  });
+  const { llm, runtime, update } = app.settings.config;
+  const modelPath = chooseModel(
+    { setting: override ?? llm.model, cwd: app.cwd, vaultDir: app.settings.vaultDir },
+    noModelAdvice({ updateChannel: update.channel, cwd: app.cwd }),
+  );
   return {
     modelPath,
     threads: llamaThreads(llm.threads),

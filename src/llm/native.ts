@@ -49,11 +49,6 @@ export class NativeAddonError extends Error {
 
 let prepared: { dir: string; outcome: UnpackOutcome; ms: number; runtimeDir: string } | undefined;
 
-/** True inside a `bun build --compile` executable, whose modules live on Bun's virtual `/$bunfs/`. */
-export function isCompiledBinary(): boolean {
-  return import.meta.path.startsWith("/$bunfs/");
-}
-
 /**
  * Makes the embedded addon loadable: in the compiled binary, unpacks (or verifies and reuses) the
  * versioned runtime folder; from source there is nothing to do. Idempotent within a process.

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, linkSync, readdirSync, realpathSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fsyncFile, syncDirectory } from "../fs/atomic-write.ts";
+import { isCompiled } from "../os/compiled.ts";
 import { InstallPathError, NoPreviousVersionError } from "./errors.ts";
 import { explainFsError } from "./fs-errors.ts";
 import { writeStartMarker } from "./marker-file.ts";
@@ -26,11 +27,6 @@ export function installLayout(installPath: string): InstallLayout {
     partialPath: join(dir, ".ember.download"),
     markerPath: join(dir, ".ember.start-pending"),
   };
-}
-
-/** True when running as a `bun build --compile` binary (its sources live in the embedded /$bunfs). */
-export function isCompiled(): boolean {
-  return Bun.main.startsWith("/$bunfs/");
 }
 
 /**

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
-import { installLayout, isCompiled } from "./install.ts";
+import { isCompiled } from "../os/compiled.ts";
+import { installLayout } from "./install.ts";
 import { readStartMarker } from "./marker-file.ts";
 
 interface Identity {

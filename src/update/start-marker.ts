@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { syncDirectory } from "../fs/atomic-write.ts";
-import { installLayout, isCompiled, rollbackToPrevious } from "./install.ts";
+import { isCompiled } from "../os/compiled.ts";
+import { installLayout, rollbackToPrevious } from "./install.ts";
 import { readStartMarker, writeStartMarker } from "./marker-file.ts";
 import { EMBER_VERSION } from "./version.ts";
 

@@ -82,22 +82,29 @@ describe("toolchain agent", () => {
     });
   });
 
-  test("no model is degraded with the reason", async () => {
+  test("no model is degraded, naming every folder searched and what works here", async () => {
     const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: SH });
     const outcome = await agent.run(testContext(vault));
-    expect(outcome).toMatchObject({
-      status: "degraded",
-      summary: "no model found (put a .gguf in the vault's models/)",
-    });
+    expect(outcome.status).toBe("degraded");
+    expect(outcome.summary).toStartWith(
+      `no model found; looked in ${join(cwd, "models")}, ${join(vault, "models")} — put a .gguf file in one of them or set LLAMA_CPP_MODEL=/path/to/model.gguf; to try Ember without real weights, \`bun `,
+    );
+    // From a checkout, the tiny-model script; without an update channel, no `ember model pull`.
+    expect(outcome.summary).toContain(
+      "scripts/make-tiny-model.ts models/tiny.gguf` writes a tiny random one",
+    );
+    expect(outcome.summary).not.toContain("ember model pull");
   });
 
-  test("a configured model that is not there is named", async () => {
+  test("a configured model that is not there is named; with a channel, pulling is offered", async () => {
     const agent = createToolchainAgent({ cwd, systemModelFolders: [], env: SH });
     const config = testConfig(vault, (c) => {
       c.llm.model = "qwen-0.5b";
+      c.update.channel = "https://updates.example/stable";
     });
     const outcome = await agent.run(testContext(vault, { config }));
-    expect(outcome.summary).toBe("model qwen-0.5b not found");
+    expect(outcome.summary).toStartWith(`no model matches "qwen-0.5b"; looked in ${join(cwd, "models")}, `);
+    expect(outcome.summary).toContain("run `ember model pull NAME` to fetch one");
   });
 
   test("a missing tmux is degraded, not failed", async () => {

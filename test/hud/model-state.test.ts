@@ -19,7 +19,12 @@ describe("hudModelFrom: the model loader's state as the HUD shows it", () => {
   });
 
   test("no model file anywhere is no model, not a failure", () => {
-    expect(hudModelFrom({ kind: "failed", error: new ModelNotFoundError(["/v/models"]) })).toEqual({
+    expect(
+      hudModelFrom({
+        kind: "failed",
+        error: new ModelNotFoundError(["/v/models"], undefined, "put a .gguf file in one of them"),
+      }),
+    ).toEqual({
       state: "none",
     });
   });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { chooseModel, discoverModels } from "../../src/llm/discover.ts";
 import { ModelNotFoundError } from "../../src/llm/errors.ts";
 
+const ADVICE = "what works on this node";
 const dirs: string[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "ember-discover-"));
@@ -48,7 +49,7 @@ describe("discoverModels", () => {
     const where = layout();
     touch(join(where.cwd, "models", "a.gguf"));
     const file = touch(join(tempDir(), "picked.gguf"));
-    expect(chooseModel({ ...where, setting: file })).toBe(file);
+    expect(chooseModel({ ...where, setting: file }, ADVICE)).toBe(file);
   });
 
   test("a folder setting searches that folder; a name matches a file name anywhere", () => {
@@ -56,8 +57,8 @@ describe("discoverModels", () => {
     const folder = tempDir();
     touch(join(folder, "m2.gguf"));
     touch(join(where.system, "Qwen-3B.gguf"));
-    expect(chooseModel({ ...where, setting: folder })).toBe(join(folder, "m2.gguf"));
-    expect(chooseModel({ ...where, setting: "qwen-3b" })).toBe(join(where.system, "Qwen-3B.gguf"));
+    expect(chooseModel({ ...where, setting: folder }, ADVICE)).toBe(join(folder, "m2.gguf"));
+    expect(chooseModel({ ...where, setting: "qwen-3b" }, ADVICE)).toBe(join(where.system, "Qwen-3B.gguf"));
   });
 
   test("split models are listed by their first part only; other files are ignored", () => {
@@ -74,7 +75,7 @@ describe("discoverModels", () => {
     const where = layout();
     const error = (() => {
       try {
-        chooseModel({ ...where, setting: "" });
+        chooseModel({ ...where, setting: "" }, ADVICE);
       } catch (e) {
         return e as ModelNotFoundError;
       }
@@ -83,7 +84,9 @@ describe("discoverModels", () => {
     expect(error?.message).toContain(join(where.cwd, "models"));
     expect(error?.message).toContain(join(where.vaultDir, "models"));
     expect(error?.message).toContain(where.system);
-    expect(error?.message).toContain("LLAMA_CPP_MODEL");
-    expect(() => chooseModel({ ...where, setting: "/nowhere/x.gguf" })).toThrow("/nowhere/x.gguf");
+    expect(error?.message).toEndWith(` — ${ADVICE}`);
+    expect(() => chooseModel({ ...where, setting: "/nowhere/x.gguf" }, ADVICE)).toThrow(
+      'no model matches "/nowhere/x.gguf"; looked in /nowhere/x.gguf — ',
+    );
   });
 });

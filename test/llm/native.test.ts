@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
 import { writeGgufFile } from "../../scripts/gguf/writer.ts";
-import { isCompiledBinary, listenToNativeLog, loadLlama, nativeRuntimeInfo } from "../../src/llm/native.ts";
+import { listenToNativeLog, loadLlama, nativeRuntimeInfo } from "../../src/llm/native.ts";
 import {
   defaultRuntimeDir,
   manifestFor,
@@ -28,6 +28,7 @@ import {
   runtimeFolderName,
   unpackRuntime,
 } from "../../src/llm/runtime-dir.ts";
+import { isCompiled } from "../../src/os/compiled.ts";
 
 const RUNTIME_DIR_MODULE = resolve(import.meta.dir, "../../src/llm/runtime-dir.ts");
 const scratch = mkdtempSync(join(tmpdir(), "ember-native-test-"));
@@ -246,7 +247,7 @@ describe("defaultRuntimeDir", () => {
 
 describe("loadLlama from source", () => {
   test("uses node-llama-cpp's prebuilt addon from node_modules on the CPU, one Llama per process", async () => {
-    expect(isCompiledBinary()).toBe(false);
+    expect(isCompiled()).toBe(false);
     const llama = await loadLlama();
     expect(llama.gpu).toBe(false);
     expect(llama.buildType).toBe("prebuilt");

@@ -19,7 +19,11 @@ describe("the REPL's ask handler", () => {
   test("with no model, the question gets a one-line answer saying where Ember looked", async () => {
     const loader = new ModelLoader({
       resolve: () => {
-        throw new ModelNotFoundError(["/a/models", "/b/models"]);
+        throw new ModelNotFoundError(
+          ["/a/models", "/b/models"],
+          undefined,
+          "put a .gguf file in one of them",
+        );
       },
     });
     const out = captureOutput();

@@ -3,7 +3,7 @@
  * limit. A file that passes either is a problem for that file alone: the thread is terminated (its
  * memory goes with it) and the next file gets a fresh one.
  */
-import { isCompiled } from "../../update/install.ts";
+import { isCompiled } from "../../os/compiled.ts";
 import { DocumentProblem, type ExtractedPart } from "./document.ts";
 import type { DocumentFormat, ExtractLimits } from "./formats.ts";
 
