@@ -4,6 +4,7 @@ import * as v from "valibot";
 import defaultsText from "../../config/system.yml" with { type: "text" };
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { type EnvName, readEnvOverrides } from "./env.ts";
+import { issueText } from "./issue-text.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
 import { displayPath, expandPath, xdgVaultDir } from "./paths.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
@@ -248,16 +249,12 @@ function validateWithFallback(
       issues.push({
         where: describe(path, unknownKey ? "key" : "value"),
         key,
-        message: unknownKey ? "unknown key" : `${issue.message}${received(issue)}`,
+        message: unknownKey ? "unknown key" : issueText(issue),
       });
       revertToDefault(merged, defaults, sources, path.map(String));
     }
   }
   return v.parse(ConfigSchema, cloneTree(defaults));
-}
-
-function received(issue: v.BaseIssue<unknown>): string {
-  return issue.received && issue.received !== "undefined" ? ` (got ${issue.received})` : "";
 }
 
 function revertToDefault(

@@ -21,8 +21,16 @@ export const ConfigSchema = v.strictObject({
   llm: v.strictObject({
     model: text("a .gguf file, a folder or a model name"),
     maxTokens: positive("tokens"),
-    temperature: v.pipe(v.number("expected a number"), v.minValue(0), v.maxValue(2)),
-    topP: v.pipe(v.number("expected a number"), v.minValue(0), v.maxValue(1)),
+    temperature: v.pipe(
+      v.number("expected a number"),
+      v.minValue(0, "expected 0 or more"),
+      v.maxValue(2, "expected at most 2"),
+    ),
+    topP: v.pipe(
+      v.number("expected a number"),
+      v.minValue(0, "expected 0 or more"),
+      v.maxValue(1, "expected at most 1"),
+    ),
     contextSize: v.pipe(positive("tokens"), v.minValue(256, "expected at least 256 tokens")),
     threads: nonNegative("threads; 0 means the physical cores"),
     timeoutSeconds: positive("seconds"),
@@ -61,7 +69,7 @@ export const ConfigSchema = v.strictObject({
       preferredInterfaces: v.array(text("an interface name"), "expected a list of interface names"),
       checks: v.array(
         v.strictObject({
-          host: v.pipe(text("a host"), v.minLength(1)),
+          host: v.pipe(text("a host"), v.minLength(1, "expected a host name or address")),
           port: v.pipe(positive("a TCP port"), v.maxValue(65535, "expected a TCP port")),
         }),
         "expected a list of {host, port}",
@@ -80,7 +88,7 @@ export const ConfigSchema = v.strictObject({
   }),
   hud: v.strictObject({
     refreshSeconds: positive("seconds"),
-    session: v.pipe(text("a tmux session name"), v.minLength(1)),
+    session: v.pipe(text("a tmux session name"), v.minLength(1, "expected a tmux session name")),
   }),
   runtime: v.strictObject({ dir: text("a folder") }),
   update: v.strictObject({

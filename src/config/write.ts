@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../fs/atomic-write.ts";
 import { withFileLock } from "../fs/file-lock.ts";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { closestMatch } from "../text/closest-match.ts";
+import { issueText } from "./issue-text.ts";
 import { CONFIG_MAX_BYTES, type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
 import { ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
@@ -51,9 +52,7 @@ export function setConfigValue(
   const checked = v.safeParse(ConfigSchema, candidate);
   if (!checked.success) {
     const issue = checked.issues[0];
-    throw new ConfigWriteError(
-      `${key}: ${issue?.message ?? "invalid value"}${issue?.received ? ` (got ${issue.received})` : ""}`,
-    );
+    throw new ConfigWriteError(`${key}: ${issue ? issueText(issue) : "invalid value"}`);
   }
 
   const dir = join(loaded.vaultDir, "config");

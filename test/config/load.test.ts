@@ -54,6 +54,14 @@ describe("loadConfig", () => {
     expect(loaded.config.llm.maxTokens).toBe(64);
   });
 
+  test("a value out of range says what is expected and what was found, once each", () => {
+    const loaded = load(vaultWith({ "a.yml": "llm:\n  topP: 2\n  temperature: -1\n" }));
+    expect(loaded.issues.map(formatIssue)).toEqual([
+      "config/a.yml:3:16 llm.temperature: expected 0 or more (got -1)",
+      "config/a.yml:2:9 llm.topP: expected at most 1 (got 2)",
+    ]);
+  });
+
   test("an unknown key is refused where it stands", () => {
     const loaded = load(vaultWith({ "x.yml": "llm:\n  maxTokns: 3\n" }));
     expect(loaded.issues.map(formatIssue)).toEqual(["config/x.yml:2:3 llm.maxTokns: unknown key"]);
