@@ -42,8 +42,12 @@ $(BUN):
 	npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(TOOLS) bun@$(BUN_VERSION)
 	@$(BUN) --version >/dev/null
 
+# --silent: bun would end with "Blocked 1 postinstall", which is on purpose. node-llama-cpp's
+# postinstall only downloads or builds llama.cpp when no prebuilt binary fits; the prebuilt ones
+# come as its @node-llama-cpp/* packages, and package.json trusts no install script.
 node_modules/.bun-installed: package.json bun.lock $(BUN)
-	$(BUN) install --frozen-lockfile
+	@echo "bun install --frozen-lockfile (node-llama-cpp's postinstall stays blocked on purpose: its prebuilt llama.cpp comes as packages)"
+	@$(BUN) install --frozen-lockfile --silent
 	@touch $@
 
 test-deps:
