@@ -4,7 +4,7 @@ import type { AgentName } from "./agents/names.ts";
 import type { AgentResult } from "./agents/types.ts";
 import { installPluginCommands } from "./commands/plugin-commands.ts";
 import { CommandRegistry } from "./commands/registry.ts";
-import { formatIssue, type LoadedConfig, loadConfig } from "./config/load.ts";
+import { issueLines, type LoadedConfig, loadConfig } from "./config/load.ts";
 import { createLogger, type EmberLogger } from "./log/logger.ts";
 import { InputHistory } from "./repl/history.ts";
 import { VERSION } from "./version.ts";
@@ -60,7 +60,8 @@ export function createApp(options: CreateAppOptions = {}): App {
       () => ({
         config: app.settings.config,
         configValid: app.settings.valid,
-        configIssues: app.settings.issues.map(formatIssue),
+        configIssues: issueLines(app.settings),
+        configIssueCount: app.settings.issueCount,
         vaultDir: app.settings.vaultDir,
         log: app.logger.log,
       }),

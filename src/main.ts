@@ -3,8 +3,12 @@ import { type CommandDef, defineCommand } from "citty";
 import { completionCommand } from "./cli/completion.ts";
 import { helpCommand } from "./cli/help.ts";
 import { runCli } from "./cli/run-cli.ts";
+import { catchUnhandledErrors, reportUnhandledError } from "./cli/unhandled-error.ts";
 import { checkStartMarker, markHealthyStart } from "./update/start-marker.ts";
 import { VERSION } from "./version.ts";
+
+// No command shows a stack trace or source: an error none of them handled is one line (and the log).
+catchUnhandledErrors();
 
 // Before anything else: if the last upgrade's binary never started cleanly, roll back to ember.prev.
 const start = checkStartMarker();
@@ -41,4 +45,4 @@ const main: CommandDef = defineCommand({
   },
 });
 
-await runCli(main, process.argv.slice(2));
+await runCli(main, process.argv.slice(2)).catch(reportUnhandledError);

@@ -18,8 +18,6 @@ export interface PdfPage {
   lines?: PdfLine[];
   /** Draw a small grey image instead of text: a scanned page. */
   image?: boolean;
-  /** The page's content stream as given, already encoded with `filter` (a decompression bomb). */
-  contents?: { filter: "FlateDecode"; data: Uint8Array };
 }
 
 export interface PdfOutlineItem {
@@ -77,13 +75,7 @@ export function makePdf(pages: readonly PdfPage[], options: PdfOptions = {}): Ui
     } else {
       drawing = textOperators(page.lines ?? []);
     }
-    const raw = page.contents;
-    set(
-      content,
-      raw === undefined
-        ? stream("", drawing)
-        : stream(`/Filter /${raw.filter}`, Buffer.from(raw.data).toString("latin1")),
-    );
+    set(content, stream("", drawing));
     set(
       pageObj,
       `<< /Type /Page /Parent ${pageTree} 0 R /MediaBox [0 0 ${PAGE_WIDTH} ${PAGE_HEIGHT}] ` +

@@ -47,7 +47,7 @@ export const coreAgent: Agent = {
     };
     const problems: string[] = [];
     if (!ctx.configValid) {
-      const count = ctx.configIssues.length;
+      const count = ctx.configIssueCount;
       problems.push(`config invalid (${count} ${count === 1 ? "issue" : "issues"})`);
     }
     if (!vault.exists) problems.push(`vault ${vault.path} does not exist`);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import * as v from "valibot";
 import { expandPath } from "../config/paths.ts";
+import { capProblemLines } from "../config/problem-list.ts";
 import type { Config } from "../config/schema.ts";
 import { discoverPlugins, type PluginCommandSpec, type PluginDiscovery } from "../plugins/discover.ts";
 import {
@@ -40,8 +41,8 @@ export const pluginAgent: Agent = {
       pluginFolders(ctx.config, ctx.vaultDir),
       ctx.config.agents.plugin.timeoutMs,
     );
-    const details = { ...found };
     const { plugins, commands, problems } = found;
+    const details = { ...found, problems: capProblemLines(problems) };
     const counted = `${count(plugins.length, "plugin")}, ${count(commands.length, "command")}`;
     if (problems.length > 0)
       return {

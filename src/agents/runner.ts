@@ -8,6 +8,8 @@ export interface AgentRunOptions {
   config: Config;
   configValid: boolean;
   configIssues: readonly string[];
+  /** All problems, when `configIssues` holds only the first (default: its length). */
+  configIssueCount?: number;
   vaultDir: string;
   log: ConsolaInstance;
   /** The agents this run knows about (default: the built-in ones). */
@@ -142,6 +144,7 @@ async function runOne(
     config: options.config,
     configValid: options.configValid,
     configIssues: options.configIssues,
+    configIssueCount: options.configIssueCount ?? options.configIssues.length,
     vaultDir: options.vaultDir,
     signal: controller.signal,
     log: options.log.withTag(agent.name),

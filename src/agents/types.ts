@@ -24,7 +24,9 @@ export interface AgentContext {
   config: Config;
   /** False while the config is invalid; `requiresReady` agents are skipped then. */
   configValid: boolean;
+  /** The first problems as lines (a long list ends with a line counting the rest). */
   configIssues: readonly string[];
+  configIssueCount: number;
   vaultDir: string;
   /** Aborted when the agent's timeout expires: long work must watch it. */
   signal: AbortSignal;

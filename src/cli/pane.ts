@@ -4,12 +4,15 @@ import { defineCommand } from "citty";
 import type { ConsolaInstance } from "consola";
 import { loginShell } from "../os/login-shell.ts";
 import { emberArgv } from "./ember-argv.ts";
+import { summary } from "./unhandled-error.ts";
 
 /**
  * `ember pane`: what every tmux pane and window runs. The REPL; when the operator leaves it, their
  * login shell. A REPL that crashes (nonzero exit or a signal) is restarted after 1 s, 2 s, 4 s, …
  * (at most 30 s; back to 1 s after a run of a minute or more), and each crash is logged. Ctrl-C
- * during the wait gives the shell instead.
+ * during the wait gives the shell instead. A REPL that cannot start at all (three deaths in a row,
+ * each within 5 s of its start) gives the shell at once, and so does any failure of the pane itself:
+ * a pane is never left with neither a REPL nor a shell.
  *
  * Environment:
  *   EMBER_SKIP_AUTO_REPL=1   the login shell at once, no REPL
@@ -40,45 +43,80 @@ export interface PaneOptions {
   say(line: string): void;
 }
 
+/** A REPL that dies this soon after it was started did not get going. */
+export const STARTUP_GRACE_MS = 5000;
+/** This many such deaths in a row: the REPL cannot start, and the pane gives the shell instead. */
+export const FAILED_STARTS_BEFORE_SHELL = 3;
+
 export async function runPane(options: PaneOptions): Promise<number> {
   const { env } = options;
   const signals = new PaneSignals();
   try {
     const shell = [loginShellPath(env), "-l"];
     if (env.EMBER_SKIP_AUTO_REPL === "1") return await signals.run(shell, env);
-
-    const repl = env.EMBER_PANE_COMMAND
-      ? ["/bin/sh", "-c", env.EMBER_PANE_COMMAND]
-      : [...emberArgv(), "repl"];
-    let crashes = 0;
-    for (;;) {
-      const started = Date.now();
-      const ended = await signals.runChild(repl, env);
-      if (signals.ended) return signals.exitCode();
-      if (ended.code === 0 && !ended.signal) break;
-      const ranMs = Date.now() - started;
-      crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
-      const log = await options.log();
-      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
-      if (!terminalAttached()) {
-        // The pane was closed under it: nobody is left to use a restarted REPL.
-        log.warn("repl crashed; not restarted: the terminal is gone", { command: repl, ...ended, ranMs });
-        return 1;
-      }
-      const delayMs = restartDelayMs(crashes);
-      log.warn("repl crashed", { command: repl, ...ended, ranMs, crashes, restartInMs: delayMs });
-      options.say(`ember: the REPL ${how}; restarting in ${delayMs / 1000}s (Ctrl-C for a shell)`);
-      const woken = await signals.wait(delayMs);
-      if (woken === "end") return signals.exitCode();
-      if (woken === "interrupt") {
-        log.info("repl restart skipped: shell requested", { crashes });
-        break;
-      }
-      log.info("repl restart", { crashes });
+    try {
+      const ended = await superviseRepl(options, signals);
+      if (ended !== undefined) return ended;
+    } catch (error) {
+      // Whatever went wrong in the pane itself, the operator still gets a shell.
+      options.say(`ember: the pane failed (${summary(error)}); here is your login shell`);
     }
     return await signals.run(shell, env);
   } finally {
     signals.dispose();
+  }
+}
+
+/**
+ * Runs the REPL until it is left, restarting it when it crashes. Returns the pane's exit code when
+ * the pane itself is ending, or undefined when the login shell should follow.
+ */
+async function superviseRepl(options: PaneOptions, signals: PaneSignals): Promise<number | undefined> {
+  const { env } = options;
+  const repl = env.EMBER_PANE_COMMAND ? ["/bin/sh", "-c", env.EMBER_PANE_COMMAND] : [...emberArgv(), "repl"];
+  let crashes = 0;
+  let failedStarts = 0;
+  for (;;) {
+    const started = Date.now();
+    const ended = await signals.runChild(repl, env);
+    if (signals.ended) return signals.exitCode();
+    if (ended.code === 0 && !ended.signal) return undefined;
+    const ranMs = Date.now() - started;
+    crashes = ranMs >= HEALTHY_RUN_MS ? 1 : crashes + 1;
+    failedStarts = ranMs < STARTUP_GRACE_MS ? failedStarts + 1 : 0;
+    const log = await openLogQuietly(options);
+    const how = ended.signal ? `was killed by ${ended.signal}` : `exited with code ${ended.code}`;
+    if (!terminalAttached()) {
+      // The pane was closed under it: nobody is left to use a restarted REPL.
+      log?.warn("repl crashed; not restarted: the terminal is gone", { command: repl, ...ended, ranMs });
+      return 1;
+    }
+    if (failedStarts >= FAILED_STARTS_BEFORE_SHELL) {
+      log?.error("repl cannot start; login shell given", { command: repl, ...ended, failedStarts });
+      options.say(
+        `ember: the REPL cannot start (it ${how} ${failedStarts} times in a row, within ${STARTUP_GRACE_MS / 1000}s each; its reason is above). Here is your login shell; type ember to try again.`,
+      );
+      return undefined;
+    }
+    const delayMs = restartDelayMs(crashes);
+    log?.warn("repl crashed", { command: repl, ...ended, ranMs, crashes, restartInMs: delayMs });
+    options.say(`ember: the REPL ${how}; restarting in ${delayMs / 1000}s (Ctrl-C for a shell)`);
+    const woken = await signals.wait(delayMs);
+    if (woken === "end") return signals.exitCode();
+    if (woken === "interrupt") {
+      log?.info("repl restart skipped: shell requested", { crashes });
+      return undefined;
+    }
+    log?.info("repl restart", { crashes });
+  }
+}
+
+/** The log, or nothing when it cannot be opened: a broken log must not cost the operator the pane. */
+async function openLogQuietly(options: PaneOptions): Promise<ConsolaInstance | undefined> {
+  try {
+    return await options.log();
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describeSource, effectiveValues, formatValue } from "../config/describe.ts";
-import { formatIssue } from "../config/load.ts";
+import { issueLines } from "../config/load.ts";
 import { getPath } from "../config/tree.ts";
 import { configKeys, setConfigValue } from "../config/write.ts";
 import { formatTable } from "../terminal/table.ts";
@@ -28,7 +28,7 @@ export const configCommand: SlashCommand = {
         style.dim(e.source),
       ]);
       for (const line of formatTable(rows, "  ")) out.line(line);
-      for (const issue of settings.issues) out.line(style.red(`! ${formatIssue(issue)}`));
+      for (const issue of issueLines(settings)) out.line(style.red(`! ${issue}`));
       return;
     }
     if (action === "get") {

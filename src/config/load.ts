@@ -3,10 +3,12 @@ import { join } from "node:path";
 import * as v from "valibot";
 import defaultsText from "../../config/system.yml" with { type: "text" };
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
+import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
 import { type EnvName, readEnvOverrides } from "./env.ts";
 import { issueText } from "./issue-text.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
 import { displayPath, expandPath, xdgVaultDir } from "./paths.ts";
+import { capProblemLines, ProblemList } from "./problem-list.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
@@ -27,7 +29,9 @@ export interface LoadedConfig {
   config: Config;
   /** False when any layer had a problem; the effective config then falls back to defaults for those keys. */
   valid: boolean;
+  /** The first PROBLEMS_SHOWN problems (src/config/problem-list.ts); `issueCount` counts them all. */
   issues: ConfigIssue[];
+  issueCount: number;
   /** Source of each leaf key (dotted path) of the effective config. */
   sources: Map<string, ValueSource>;
   /** The YAML files that were read, in the order they were applied. */
@@ -52,6 +56,11 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.where} ${issue.key}: ${issue.message}`;
 }
 
+/** The problems as the operator reads them: the first PROBLEMS_SHOWN, then a count of the rest. */
+export function issueLines(loaded: Pick<LoadedConfig, "issues" | "issueCount">): string[] {
+  return capProblemLines(loaded.issues.map(formatIssue), loaded.issueCount);
+}
+
 interface FileLayer {
   yaml: LocatedYaml;
   data: Tree;
@@ -60,7 +69,7 @@ interface FileLayer {
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const issues: ConfigIssue[] = [];
+  const problems = new ProblemList<ConfigIssue>();
   const files: string[] = [];
 
   const defaults = parseDefaults();
@@ -73,16 +82,18 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   /** `root`: the vault, for its own files; the system file is a path the appliance names outright. */
   const applyFile = (path: string, root: string | undefined) => {
     const allowVaultPath = root === undefined;
-    const layer = readYamlLayer(path, root, cwd, issues);
+    const layer = readYamlLayer(path, root, cwd, problems);
     files.push(path);
     if (!layer) return;
     fileLayers.set(path, layer);
     if (!allowVaultPath && hasPath(layer.data, ["vault", "path"])) {
-      const pos = locate(layer.yaml, ["vault", "path"], "key");
-      issues.push({
-        where: `${displayPath(path, cwd)}:${pos.line}:${pos.column}`,
-        key: "vault.path",
-        message: "cannot be set inside the vault; use VAULT_DIR or the system config",
+      problems.add(() => {
+        const pos = locate(layer.yaml, ["vault", "path"], "key");
+        return {
+          where: `${displayPath(path, cwd)}:${pos.line}:${pos.column}`,
+          key: "vault.path",
+          message: "cannot be set inside the vault; use VAULT_DIR or the system config",
+        };
       });
       setPath(layer.data, ["vault", "path"], undefined);
     }
@@ -120,12 +131,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     return "config/system.yml";
   };
 
-  const config = validateWithFallback(merged, defaults, sources, issues, describe);
+  const config = validateWithFallback(merged, defaults, sources, problems, describe);
   setPath(config as unknown as Tree, ["vault", "path"], vaultDir);
   return {
     config,
-    valid: issues.length === 0,
-    issues,
+    valid: problems.count === 0,
+    issues: problems.shown,
+    issueCount: problems.count,
     sources: leafSources(config, sources),
     files,
     vaultDir,
@@ -133,8 +145,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 }
 
 function parseDefaults(): Tree {
-  const { yaml, errors } = parseLocatedYaml("config/system.yml", defaultsText);
-  const data = yaml.doc.toJS();
+  const { errors, data } = parseLocatedYaml("config/system.yml", defaultsText);
   // The defaults ship inside the binary; if they are broken the build itself is broken.
   if (errors.length > 0 || !isTree(data))
     throw new Error(`config/system.yml is invalid: ${errors[0]?.message}`);
@@ -145,7 +156,7 @@ function readYamlLayer(
   path: string,
   root: string | undefined,
   cwd: string,
-  issues: ConfigIssue[],
+  problems: ProblemList<ConfigIssue>,
 ): FileLayer | undefined {
   const shown = displayPath(path, cwd);
   let text: string;
@@ -154,24 +165,32 @@ function readYamlLayer(
       root === undefined
         ? readFileCapped(path, CONFIG_MAX_BYTES)
         : readFileInside(path, { root, maxBytes: CONFIG_MAX_BYTES });
-    text = bytes.toString("utf8");
+    text = decodeUtf8(path, bytes);
   } catch (error) {
     if (!(error instanceof UnsafeFileError)) throw error;
-    issues.push({ where: shown, key: "(file)", message: error.reason });
+    problems.add(() => ({ where: `${shown}:${problemLine(error)}:1`, key: "(file)", message: error.reason }));
     return undefined;
   }
-  const { yaml, errors } = parseLocatedYaml(path, text);
+  const { yaml, errors, data } = parseLocatedYaml(path, text);
   const first = errors[0];
   if (first) {
-    issues.push({ where: `${shown}:${first.line}:${first.column}`, key: "(yaml)", message: first.message });
+    problems.add(() => ({
+      where: `${shown}:${first.line}:${first.column}`,
+      key: "(yaml)",
+      message: first.message,
+    }));
     return undefined;
   }
-  const data = yaml.doc.toJS() ?? {};
-  if (!isTree(data)) {
-    issues.push({ where: `${shown}:1:1`, key: "(file)", message: "expected a mapping of config keys" });
+  const tree = data ?? {};
+  if (!isTree(tree)) {
+    problems.add(() => ({
+      where: `${shown}:1:1`,
+      key: "(file)",
+      message: "expected a mapping of config keys",
+    }));
     return undefined;
   }
-  return { yaml, data };
+  return { yaml, data: tree };
 }
 
 export function vaultConfigFiles(vaultDir: string): string[] {
@@ -210,7 +229,8 @@ function mergeInto(
       continue;
     }
     target[key] = cloneTree(value);
-    forgetBelow(sources, path.join("."));
+    // Only a replaced mapping has sources below it (checking every key would be quadratic).
+    if (isTree(current)) forgetBelow(sources, path.join("."));
     sources.set(path.join("."), sourceFor(path));
   }
 }
@@ -231,52 +251,96 @@ function sourceOf(sources: Map<string, ValueSource>, path: string[]): ValueSourc
 /**
  * Validates the merged tree. Each invalid key is reported once and put back to its default (or
  * dropped if unknown), so one typo does not take the rest of the operator's settings with it.
+ * Every problem of a round is located before any value is reverted: reverting a list for its
+ * first bad item must not make its second look like a default.
  */
 function validateWithFallback(
   merged: Tree,
   defaults: Tree,
   sources: Map<string, ValueSource>,
-  issues: ConfigIssue[],
+  problems: ProblemList<ConfigIssue>,
   describe: (path: (string | number)[], at: "key" | "value") => string,
 ): Config {
+  dropUnknownKeys(merged, defaults, [], sources, problems, describe);
   for (let round = 0; round < 8; round++) {
     const result = v.safeParse(ConfigSchema, merged);
     if (result.success) return result.output;
+    const bad: string[][] = [];
     for (const issue of result.issues) {
       const path = (issue.path ?? []).map((p) => p.key as string | number);
       const unknownKey = issue.path?.at(-1)?.origin === "key" || issue.expected === "never";
-      const key = path.join(".");
-      issues.push({
+      problems.add(() => ({
         where: describe(path, unknownKey ? "key" : "value"),
-        key,
+        key: path.join("."),
         message: unknownKey ? "unknown key" : issueText(issue),
-      });
-      revertToDefault(merged, defaults, sources, path.map(String));
+      }));
+      bad.push(path.map(String));
     }
+    revertToDefaults(merged, defaults, sources, bad);
   }
   return v.parse(ConfigSchema, cloneTree(defaults));
 }
 
-function revertToDefault(
+/**
+ * Every key has its default in config/system.yml, so a key the defaults lack is unknown. Found in
+ * one walk here rather than by the schema, which names one unknown key per mapping per pass: a
+ * file of many typos would otherwise need as many passes.
+ */
+function dropUnknownKeys(
+  merged: Tree,
+  defaults: Tree,
+  prefix: string[],
+  sources: Map<string, ValueSource>,
+  problems: ProblemList<ConfigIssue>,
+  describe: (path: (string | number)[], at: "key" | "value") => string,
+): void {
+  for (const [key, value] of Object.entries(merged)) {
+    const path = [...prefix, key];
+    const known = defaults[key];
+    if (known === undefined) {
+      problems.add(() => ({ where: describe(path, "key"), key: path.join("."), message: "unknown key" }));
+      delete merged[key];
+      sources.delete(path.join("."));
+    } else if (isTree(known) && isTree(value)) {
+      dropUnknownKeys(value, known, path, sources, problems, describe);
+    }
+  }
+}
+
+/** Puts back the whole value each layer supplied for a bad path (the list, not just its bad item). */
+function revertToDefaults(
   merged: Tree,
   defaults: Tree,
   sources: Map<string, ValueSource>,
-  path: string[],
+  paths: readonly string[][],
 ): void {
-  // Revert the whole value the layer supplied (e.g. the list, not just its bad item).
-  let n = path.length;
-  while (n > 1 && !sources.has(path.slice(0, n).join("."))) n--;
-  const owned = path.slice(0, n);
-  forgetBelow(sources, owned.join("."));
-  if (hasPath(defaults, owned)) {
-    const value = cloneTree(getPath(defaults, owned));
-    setPath(merged, owned, value);
-    for (const [p] of isTree(value) ? leaves(value, owned) : [[owned, value] as const]) {
+  const owned = paths.map((path) => {
+    let n = path.length;
+    while (n > 1 && !sources.has(path.slice(0, n).join("."))) n--;
+    return path.slice(0, n);
+  });
+  // One pass over the sources for all of them: a file of thousands of unknown keys stays linear.
+  const reverted = new Set(owned.map((path) => path.join(".")));
+  for (const key of [...sources.keys()]) if (underAny(key, reverted)) sources.delete(key);
+  for (const path of owned) {
+    if (!hasPath(defaults, path)) {
+      setPath(merged, path, undefined);
+      continue;
+    }
+    const value = cloneTree(getPath(defaults, path));
+    setPath(merged, path, value);
+    for (const [p] of isTree(value) ? leaves(value, path) : [[path, value] as const]) {
       sources.set(p.join("."), { kind: "default" });
     }
-  } else {
-    setPath(merged, owned, undefined);
   }
+}
+
+/** Whether the dotted `key` is one of `roots` or lies below one. */
+function underAny(key: string, roots: ReadonlySet<string>): boolean {
+  for (let end = key.length; end > 0; end = key.lastIndexOf(".", end - 1)) {
+    if (roots.has(key.slice(0, end))) return true;
+  }
+  return false;
 }
 
 function leafSources(config: Config, sources: Map<string, ValueSource>): Map<string, ValueSource> {

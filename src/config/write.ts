@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import * as v from "valibot";
-import { parseDocument, parse as parseYamlValue } from "yaml";
+import { type Document, parseDocument, parse as parseYamlValue } from "yaml";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
 import { withFileLock } from "../fs/file-lock.ts";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
+import { decodeUtf8 } from "../fs/utf8-text.ts";
 import { closestMatch } from "../text/closest-match.ts";
 import { issueText } from "./issue-text.ts";
 import { CONFIG_MAX_BYTES, type LoadedConfig, OVERRIDE_FILE_NAME } from "./load.ts";
+import { parseLocatedYaml } from "./locate.ts";
 import { ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
@@ -60,10 +62,7 @@ export function setConfigValue(
   // Two REPLs on one vault: the file is read and replaced under a lock, so neither drops the
   // other's key.
   withFileLock(join(loaded.vaultDir, CONFIG_LOCK_FILE), () => {
-    const doc = parseDocument(existsSync(file) ? readOverrideFile(file, loaded.vaultDir) : "");
-    if (doc.errors.length > 0)
-      throw new ConfigWriteError(`${file}: ${doc.errors[0]?.message.split("\n")[0]}`);
-    if (!isTree(doc.toJS() ?? {})) throw new ConfigWriteError(`${file}: expected a mapping of config keys`);
+    const doc = existsSync(file) ? readOverrideFile(file, loaded.vaultDir) : parseDocument("");
     if (!doc.contents)
       doc.commentBefore = " Written by `/config set`; sorts last in config/ so its values win.";
     doc.setIn(path, value);
@@ -77,13 +76,20 @@ export function setConfigValue(
 /** Where the lock around writing the override file lives (state/, so config/ holds only YAML). */
 const CONFIG_LOCK_FILE = join("state", "config.lock");
 
-function readOverrideFile(file: string, vaultDir: string): string {
+/** The override file as a document to edit; anything that keeps it from being one is refused. */
+function readOverrideFile(file: string, vaultDir: string): Document {
+  let text: string;
   try {
-    return readFileInside(file, { root: vaultDir, maxBytes: CONFIG_MAX_BYTES }).toString("utf8");
+    text = decodeUtf8(file, readFileInside(file, { root: vaultDir, maxBytes: CONFIG_MAX_BYTES }));
   } catch (error) {
     if (error instanceof UnsafeFileError) throw new ConfigWriteError(`${file}: ${error.reason}`);
     throw error;
   }
+  const { yaml, errors, data } = parseLocatedYaml(file, text);
+  const first = errors[0];
+  if (first) throw new ConfigWriteError(`${file}:${first.line}:${first.column}: ${first.message}`);
+  if (!isTree(data ?? {})) throw new ConfigWriteError(`${file}: expected a mapping of config keys`);
+  return yaml.doc;
 }
 
 export function hasConfigKey(loaded: LoadedConfig, key: string): boolean {

@@ -20,6 +20,7 @@ import {
   statSync,
 } from "node:fs";
 import { sep } from "node:path";
+import { formatBytes } from "../terminal/bytes.ts";
 
 /** The file cannot be read safely; `reason` is one line for the operator, without the path. */
 export class UnsafeFileError extends Error {
@@ -126,7 +127,11 @@ function checkOpened(path: string, fd: number, rootReal: string, outside: string
 
 function checkType(path: string, info: Stats, maxBytes: number): Stats {
   if (!info.isFile()) throw new UnsafeFileError(path, "not a regular file");
-  if (info.size > maxBytes) throw new UnsafeFileError(path, `larger than ${maxBytes} bytes`);
+  if (info.size > maxBytes)
+    throw new UnsafeFileError(
+      path,
+      `is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit; not read`,
+    );
   return info;
 }
 

@@ -4,6 +4,7 @@ import builtinPlanner from "../../prompts/planner.prompt" with { type: "text" };
 import builtinResponder from "../../prompts/responder.prompt" with { type: "text" };
 import { displayPath, expandPath } from "../config/paths.ts";
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
+import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
 import { PromptTemplateError } from "../llm/errors.ts";
 
 /**
@@ -118,10 +119,10 @@ function loadOne(
       origin === "vault"
         ? readFileInside(path, { root: options.vaultDir, maxBytes: PROMPT_MAX_BYTES })
         : readFileCapped(path, PROMPT_MAX_BYTES);
-    text = bytes.toString("utf8");
+    text = decodeUtf8(path, bytes);
   } catch (error) {
     if (!(error instanceof UnsafeFileError)) throw error;
-    throw new PromptTemplateError(shown, 1, error.reason);
+    throw new PromptTemplateError(shown, problemLine(error), error.reason);
   }
   return parseTemplate(text, shown, origin, { split });
 }

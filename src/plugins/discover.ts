@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { describeFsError } from "../agents/describe-fs-error.ts";
 import { displayPath } from "../config/paths.ts";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
+import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
 import { MANIFEST_FILE, MANIFEST_MAX_BYTES, PluginManifestError, parsePluginManifest } from "./manifest.ts";
 
 /** One usable plugin command, with everything needed to run it. JSON-serialisable. */
@@ -63,11 +64,11 @@ export function discoverPlugins(
         maxBytes: MANIFEST_MAX_BYTES,
         rootName: `the plugin folder ${displayPath(folder, cwd)}`,
       });
-      parsed = parsePluginManifest(manifest, bytes.toString("utf8"), cwd);
+      parsed = parsePluginManifest(manifest, decodeUtf8(manifest, bytes), cwd);
     } catch (error) {
       if (error instanceof PluginManifestError) found.problems.push(...error.problems);
       else if (error instanceof UnsafeFileError)
-        found.problems.push(`${displayPath(manifest, cwd)}: ${error.reason}`);
+        found.problems.push(`${displayPath(manifest, cwd)}:${problemLine(error)}:1 (file): ${error.reason}`);
       else throw error;
       continue;
     }

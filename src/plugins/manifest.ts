@@ -74,13 +74,12 @@ export class PluginManifestError extends Error {
 /** Parses and validates a manifest's text. Throws PluginManifestError. */
 export function parsePluginManifest(file: string, text: string, cwd: string = process.cwd()): PluginManifest {
   const shown = displayPath(file, cwd);
-  const { yaml, errors } = parseLocatedYaml(file, text);
+  const { yaml, errors, data } = parseLocatedYaml(file, text);
   if (errors.length > 0)
     throw new PluginManifestError(
       file,
       errors.map((e) => `${shown}:${e.line}:${e.column} (yaml): ${e.message}`),
     );
-  const data: unknown = yaml.doc.toJS();
   // valibot accepts a list where an object is expected (and then reports its indexes as keys).
   if (data === null || typeof data !== "object" || Array.isArray(data))
     throw new PluginManifestError(file, [`${shown}:1:1 (file): ${MAPPING_EXPECTED}`]);

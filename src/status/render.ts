@@ -24,7 +24,7 @@ export function renderStatus(report: StatusReport, style: Style): string[] {
   const config = report.config.valid
     ? style.green("valid")
     : style.red(
-        `config invalid (${report.config.issues.length} problem${report.config.issues.length === 1 ? "" : "s"})`,
+        `config invalid (${report.config.issueCount} problem${report.config.issueCount === 1 ? "" : "s"})`,
       );
   const files =
     report.config.files.length > 0

@@ -3,7 +3,7 @@ import { isAgentEnabled } from "../agents/registry.ts";
 import type { AgentResult, AgentStatus } from "../agents/types.ts";
 import type { App } from "../app.ts";
 import { effectiveValues } from "../config/describe.ts";
-import { formatIssue } from "../config/load.ts";
+import { issueLines } from "../config/load.ts";
 import { hudProblem } from "../hud/problem.ts";
 
 export type Health = "ok" | "degraded" | "failed";
@@ -20,7 +20,9 @@ export interface StatusReport {
   health: Health;
   config: {
     valid: boolean;
+    /** The first problems as lines (a long list ends with a line counting the rest). */
     issues: string[];
+    issueCount: number;
     files: string[];
     values: { key: string; value: unknown; source: string }[];
   };
@@ -53,7 +55,8 @@ export function collectStatus(app: App): StatusReport {
     health,
     config: {
       valid: settings.valid,
-      issues: settings.issues.map(formatIssue),
+      issues: issueLines(settings),
+      issueCount: settings.issueCount,
       files: settings.files,
       values: effectiveValues(settings, app.cwd),
     },

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, createReadStream, existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   ChecksumMismatchError,
   FetchError,
@@ -192,6 +193,7 @@ async function openResponse(
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<Response> {
+  if (url.startsWith("file:")) checkLocalFile(url);
   try {
     // identity: byte ranges and sizes must refer to the file itself, not a compressed form of it.
     return await fetch(url, {
@@ -201,6 +203,22 @@ async function openResponse(
     });
   } catch (error) {
     throw new FetchError(`cannot fetch ${url}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A file: URL (a channel on a USB stick) must name a readable file. Bun's fetch of a missing one
+ * only fails once the body is read, with a bare ENOENT that says nothing about what was wanted.
+ */
+function checkLocalFile(url: string): void {
+  const path = fileURLToPath(url);
+  try {
+    accessSync(path, constants.R_OK);
+    if (!statSync(path).isFile()) throw new FetchError(`cannot fetch ${url}: not a file`);
+  } catch (error) {
+    if (error instanceof FetchError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FetchError(`cannot fetch ${url}: ${code === "ENOENT" ? "no such file" : (code ?? error)}`);
   }
 }
 

@@ -35,6 +35,7 @@ export function testContext(vaultDir: string, overrides: Partial<AgentContext> =
     config: testConfig(vaultDir),
     configValid: true,
     configIssues: [],
+    configIssueCount: 0,
     vaultDir,
     signal: new AbortController().signal,
     log: memoryLog().log,

@@ -75,7 +75,12 @@ describe("core agent", () => {
     expect(loaded.valid).toBe(false);
     const issues = loaded.issues.map((i) => `${i.where} ${i.key}: ${i.message}`);
     const outcome = await coreAgent.run(
-      testContext(vault, { config: loaded.config, configValid: false, configIssues: issues }),
+      testContext(vault, {
+        config: loaded.config,
+        configValid: false,
+        configIssues: issues,
+        configIssueCount: loaded.issueCount,
+      }),
     );
     expect(outcome.status).toBe("degraded");
     expect(outcome.summary).toBe("config invalid (1 issue)");

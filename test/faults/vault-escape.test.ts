@@ -78,7 +78,7 @@ describe("files from outside the vault", () => {
     writeFileSync(outside, "llm:\n  maxTokens: 7\n");
     symlinkSync(outside, join(dir, "config", "site.yml"));
     const status = await runEmber(["status"], { vault: dir });
-    expect(status.stdout).toContain("config/site.yml (file): leads outside the vault");
+    expect(status.stdout).toContain("config/site.yml:1:1 (file): leads outside the vault");
     expect(status.stdout).toContain("config invalid");
   }, 60_000);
 
@@ -95,7 +95,7 @@ describe("files from outside the vault", () => {
     writeFileSync(join(dir, "plugins", "sneaky", "run.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
     const status = await runEmber(["status"], { vault: dir });
     expect(status.stdout).toMatch(
-      /plugin +degraded +0 plugins, 0 commands; 1 problem: .*plugin\.yml: leads outside/,
+      /plugin +degraded +0 plugins, 0 commands; 1 problem: .*plugin\.yml:1:1 \(file\): leads outside/,
     );
   }, 60_000);
 });

@@ -48,14 +48,16 @@ describe("readFileInside", () => {
     expect(reason(() => read("pipe.md"))).toBe("not a regular file");
     expect(reason(() => read(""))).toBe("not a regular file");
     expect(reason(() => read("missing.md"))).toBe("cannot read (ENOENT)");
-    expect(reason(() => read("plain.md", 3))).toBe("larger than 3 bytes");
+    expect(reason(() => read("plain.md", 3))).toBe("is 7 B, over the 3 B limit; not read");
   });
 });
 
 describe("readFileCapped", () => {
   test("follows links (the path was named outright) but still caps the size and the type", () => {
     expect(readFileCapped(join(vault, "docs", "leak.md"), 100).toString()).toBe("outside\n");
-    expect(reason(() => readFileCapped(join(vault, "docs", "leak.md"), 2))).toBe("larger than 2 bytes");
+    expect(reason(() => readFileCapped(join(vault, "docs", "leak.md"), 2))).toBe(
+      "is 8 B, over the 2 B limit; not read",
+    );
     expect(reason(() => readFileCapped(join(vault, "docs", "pipe.md"), 100))).toBe("not a regular file");
   });
 });

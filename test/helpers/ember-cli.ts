@@ -28,9 +28,18 @@ export function tempVault(): string {
 /** Runs `bun src/main.ts ARGS` with `stdin` piped in; returns its output and exit code. */
 export async function runEmber(
   args: string[],
-  options: { vault: string; stdin?: string | Uint8Array; env?: Record<string, string>; cwd?: string },
+  options: {
+    vault: string;
+    stdin?: string | Uint8Array;
+    env?: Record<string, string>;
+    cwd?: string;
+    /** Kill it (SIGKILL) after this long: a fault test must not leave a runaway behind when it fails. */
+    timeoutMs?: number;
+  },
 ): Promise<ProcessOutput> {
   const proc = Bun.spawn([process.execPath, MAIN, ...args], {
+    timeout: options.timeoutMs,
+    killSignal: "SIGKILL",
     cwd: options.cwd ?? options.vault,
     env: emberEnv(options.vault, options.env),
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),

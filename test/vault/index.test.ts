@@ -263,7 +263,9 @@ describe("what gets indexed", () => {
       "docs/small.md": "# Small\nmike",
     });
     const result = await openIndex(vault).update({ limits: { maxTextFileBytes: 1000 } });
-    expect(result.skipped).toEqual([{ path: "docs/big.md", reason: "larger than 1000 bytes" }]);
+    expect(result.skipped).toEqual([
+      { path: "docs/big.md", reason: "is 2.0 KiB, over the 1000 B limit; not read" },
+    ]);
     expect(result.added).toBe(1);
   });
 
