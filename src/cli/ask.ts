@@ -25,6 +25,7 @@ export function askJson(result: TurnResult) {
     response: result.response,
     answeredBy: result.answeredBy,
     ...(result.stopped ? { stopped: result.stopped } : {}),
+    grounding: result.grounding,
     timings: result.timings,
   };
 }

@@ -27,7 +27,11 @@ export default defineCommand({
       const style = createStyle(colorWanted(process.stdout));
       const hits = searchVault(vaultDir, query, limit, args.json ? ["", ""] : MATCH_MARKS);
       if (args.json) {
-        const located = hits.map((hit) => ({ source: hitSource(hit), ...hit }));
+        // lineMatches is the index's note for grounding, not part of what a hit says.
+        const located = hits.map((hit) => {
+          const { lineMatches: _, ...shown } = hit;
+          return { source: hitSource(hit), ...shown };
+        });
         process.stdout.write(`${JSON.stringify({ query, hits: located }, null, 2)}\n`);
         return;
       }

@@ -1,7 +1,7 @@
 import { sanitizeLine, sanitizeText } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { DEFAULT_SEARCH_LIMIT, openVaultIndex, type SearchHit, searchIndex } from "../vault/index.ts";
-import { formatSource } from "../vault/location.ts";
+import { formatSource, locationOf } from "../vault/location.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
 
@@ -22,13 +22,7 @@ export function renderSearchHits(hits: readonly SearchHit[], style: Style): stri
 
 /** One hit's source, in the words every other place uses (src/vault/location.ts). */
 export function hitSource(hit: SearchHit): string {
-  return formatSource({
-    file: hit.path,
-    lines: [hit.lineStart, hit.lineEnd],
-    heading: hit.heading,
-    page: hit.page,
-    chapter: hit.chapter,
-  });
+  return formatSource(locationOf(hit));
 }
 
 /**

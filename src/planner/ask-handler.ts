@@ -3,6 +3,7 @@ import type { CommandOutput } from "../commands/types.ts";
 import { LlmError } from "../llm/errors.ts";
 import type { ModelLoader } from "../llm/model-loader.ts";
 import { PrefixCache } from "../llm/prefix-cache.ts";
+import { renderAnswerSources } from "../repl/answer-sources.ts";
 import type { Style } from "../terminal/style.ts";
 import { ConversationMemory } from "./memory.ts";
 import { PlanParseError } from "./plan-schema.ts";
@@ -78,7 +79,10 @@ export function createAskHandler(
             `the model did not finish within ${app.settings.config.llm.timeoutSeconds} s (llm.timeoutSeconds, LLAMA_CPP_TIMEOUT); the turn was stopped`,
           ),
         );
-      } else out.line();
+      } else {
+        out.line();
+        for (const line of renderAnswerSources(result.grounding, style)) out.line(line);
+      }
       if (memory.problem) out.line(style.yellow(memory.problem));
       return result.stopped === undefined;
     } catch (error) {

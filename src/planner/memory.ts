@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { GroundingRecord } from "../vault/excerpt.ts";
 
 /**
  * The conversation so far: recent turns feed the `{history}` placeholder (newest kept, within a
@@ -19,6 +20,8 @@ export interface TranscriptEntry extends RememberedTurn {
   session: string;
   commands: { name: string; args: string[]; ok: boolean; refused?: string; ms: number }[];
   stopped?: string;
+  /** The vault excerpts the answer was grounded in (absent in transcripts written before it was recorded). */
+  grounding?: GroundingRecord[];
   timings: Record<string, number>;
 }
 

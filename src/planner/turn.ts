@@ -10,6 +10,7 @@ import {
 import { ContextOverflowError, LlmTimeoutError } from "../llm/errors.ts";
 import type { PrefixCache } from "../llm/prefix-cache.ts";
 import { createStyle } from "../terminal/style.ts";
+import { type GroundingRecord, groundingRecords } from "../vault/excerpt.ts";
 import { groundQuestion } from "./grounding.ts";
 import { describeCommands, plannerMessages, responderMessages, staticValues } from "./layout.ts";
 import type { ConversationMemory } from "./memory.ts";
@@ -71,6 +72,8 @@ export interface TurnResult {
   /** The answer; partial when the turn was stopped. */
   response: string;
   answeredBy: "plan" | "responder";
+  /** The vault excerpts the answer was grounded in. */
+  grounding: GroundingRecord[];
   stopped?: "interrupted" | "timeout";
   timings: TurnTimings;
 }
@@ -136,6 +139,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
     commands: [],
     response: "",
     answeredBy: "plan",
+    grounding: [],
     timings,
   };
   const addPass = (pass: PassCount["pass"], generation: Generation, extraEvaluated = 0) => {
@@ -176,6 +180,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
       countTokens,
       app.logger,
     );
+    result.grounding = groundingRecords(grounding.excerpts);
     const allowed = app.commands.plannerAllowed();
     const values: PromptValues = {
       commands: describeCommands(allowed),
@@ -299,6 +304,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
       ...(refused ? { refused } : {}),
     })),
     ...(result.stopped ? { stopped: result.stopped } : {}),
+    grounding: result.grounding,
     timings: numericTimings(timings),
   });
   app.logger.log.info("turn", {

@@ -26,6 +26,8 @@ export interface GroundingRecord {
   score: number;
   page?: number;
   chapter?: number;
+  /** Already in the conversation (or the core documents) before this turn: not added again. */
+  held?: true;
 }
 
 export const EXCERPT_SEPARATOR = "\n\n";
@@ -66,6 +68,17 @@ export function renderExcerpt(excerpt: Excerpt): string {
 /** A turn's excerpts as one piece of prompt text; "" when there are none. */
 export function renderExcerpts(excerpts: readonly Excerpt[]): string {
   return excerpts.map(renderExcerpt).join(EXCERPT_SEPARATOR);
+}
+
+/** Every excerpt a turn used: the ones it added, then the ones the conversation already held. */
+export function groundingRecords(excerpts: {
+  added: readonly Excerpt[];
+  held: readonly Excerpt[];
+}): GroundingRecord[] {
+  return [
+    ...excerpts.added.map(groundingRecord),
+    ...excerpts.held.map((e): GroundingRecord => ({ ...groundingRecord(e), held: true })),
+  ];
 }
 
 export function groundingRecord(excerpt: Excerpt): GroundingRecord {

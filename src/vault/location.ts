@@ -19,6 +19,24 @@ export interface SourceLocation {
   chapter?: number;
 }
 
+/** Where a search hit (or any indexed chunk) sits. */
+export function locationOf(chunk: {
+  path: string;
+  heading: string;
+  lineStart: number;
+  lineEnd: number;
+  page?: number;
+  chapter?: number;
+}): SourceLocation {
+  return {
+    file: chunk.path,
+    lines: [chunk.lineStart, chunk.lineEnd],
+    heading: chunk.heading,
+    ...(chunk.page !== undefined ? { page: chunk.page } : {}),
+    ...(chunk.chapter !== undefined ? { chapter: chunk.chapter } : {}),
+  };
+}
+
 /**
  * `docs/radio/antenna.md:12 · Antenna setup`: the file and where in it (its first line, or the
  * page or chapter of a PDF or EPUB: a reader can open it there), then the innermost heading, the

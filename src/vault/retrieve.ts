@@ -12,7 +12,7 @@ import {
   windowId,
 } from "./excerpt.ts";
 import type { SearchHit, VaultIndex } from "./index.ts";
-import type { SourceLocation } from "./location.ts";
+import { locationOf, type SourceLocation } from "./location.ts";
 import { type CountTokens, estimateTokens } from "./tokens.ts";
 import { centreLine, type FittedWindow, fitWindow, type LineRange, windowAround } from "./windows.ts";
 
@@ -65,7 +65,7 @@ function selectExcerpts(hits: readonly SearchHit[], options: PickOptions): Excer
     if (hit.score < cutoff || !(hit.score > 0)) break;
     if (pick.added.length >= options.maxExcerpts) break;
     const lines = hit.text.split("\n");
-    const heldHere = held.get(textOf({ file: hit.path, page: hit.page, chapter: hit.chapter })) ?? [];
+    const heldHere = held.get(textOf(locationOf(hit))) ?? [];
     const isHeld = (i: number) => heldHere.some(([a, b]) => fileLine(hit, i) >= a && fileLine(hit, i) <= b);
     const centre = centreLine(lines, hit.lineMatches);
     const range = windowAround(lines, centre, options.windowLines, (i) => !isHeld(i));
@@ -109,13 +109,7 @@ function fileLine(hit: SearchHit, index: number): number {
 }
 
 function location(hit: SearchHit, range: LineRange): SourceLocation {
-  return {
-    file: hit.path,
-    lines: [fileLine(hit, range.first), fileLine(hit, range.last)],
-    heading: hit.heading,
-    ...(hit.page !== undefined ? { page: hit.page } : {}),
-    ...(hit.chapter !== undefined ? { chapter: hit.chapter } : {}),
-  };
+  return { ...locationOf(hit), lines: [fileLine(hit, range.first), fileLine(hit, range.last)] };
 }
 
 function block(hit: SearchHit, window: FittedWindow): string {

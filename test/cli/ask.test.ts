@@ -59,6 +59,20 @@ describe("ember ask", () => {
       expect(typeof one.timings[key]).toBe("number");
     for (const command of one.commands)
       expect(Object.keys(command)).toEqual(expect.arrayContaining(["name", "args", "output", "ms"]));
+    // The README line that matches is a core document, already in the prompt: used, not added again.
+    expect(one.grounding).toEqual([
+      {
+        file: "README.md",
+        lines: [3, 3],
+        heading: "Node",
+        tokens: expect.any(Number),
+        score: expect.any(Number),
+        held: true,
+      },
+    ]);
+    const transcripts = readdirSync(join(dir, "logs", "transcripts"));
+    const entry = JSON.parse(readFileSync(join(dir, "logs", "transcripts", transcripts[0]!), "utf8"));
+    expect(entry.grounding).toEqual(one.grounding);
     expect(one.timings.prefix).toBe("evaluated");
     expect(readdirSync(join(dir, "state", "prefix-cache")).filter((n) => n.endsWith(".bin"))).toHaveLength(1);
 

@@ -48,6 +48,7 @@ describe("search sources", () => {
     const text = await runEmber(["search", "tuner"], { vault });
     expect(text.stdout).toMatch(/^docs\/manuals\/radio\.pdf p\. 14 · Antenna tuning \(score/m);
     const json = JSON.parse((await runEmber(["search", "--json", "firebreak"], { vault })).stdout);
+    expect(json.hits[0].lineMatches).toBeUndefined();
     expect(json.hits[0]).toMatchObject({
       source: "docs/field.epub ch. 2 · Hearth",
       path: "docs/field.epub",

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import { LlamaBridge } from "../../src/llm/bridge.ts";
 import { ModelNotFoundError } from "../../src/llm/errors.ts";
 import { ModelLoader } from "../../src/llm/model-loader.ts";
 import { createAskHandler } from "../../src/planner/ask-handler.ts";
 import { InterruptedError } from "../../src/repl/interrupt.ts";
+import { updateIndex } from "../../src/vault/index.ts";
 import { captureOutput, plain, tempApp } from "../helpers/app.ts";
 import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
 
@@ -42,11 +45,19 @@ describe("the REPL's ask handler", () => {
       resolve: () => ({ modelPath: tinyModelPath(), threads: TEST_THREADS, contextSize: 2048 }),
       open: (options) => LlamaBridge.open({ ...options, llama }),
     });
+    mkdirSync(join(app.settings.vaultDir, "docs"), { recursive: true });
+    writeFileSync(
+      join(app.settings.vaultDir, "docs", "health.md"),
+      "# Node\n\n## Health\n\nA healthy node has a green status line.\n",
+    );
+    await updateIndex(app.settings.vaultDir);
     const out = captureOutput();
     const ask = createAskHandler({ app, loader, out, style: plain, interactive: false });
     await ask("is the node healthy?", new AbortController().signal);
     expect(loader.state.kind).toBe("ready");
     expect(out.text()).toContain("loading the model…");
+    // The answer's sources follow it.
+    expect(out.text()).toEndWith("\nsources: docs/health.md:5 · Health\n");
 
     const interrupted = captureOutput();
     const controller = new AbortController();
