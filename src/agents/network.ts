@@ -60,17 +60,24 @@ export function listInterfaces(raw: NodeJS.Dict<NetworkInterfaceInfo[]>): Interf
 
 /**
  * The interface Ember calls "the network": the first of `preferred` that is up with an address,
- * else the first non-loopback interface with an IPv4 address.
+ * else the first non-loopback interface with an IPv4 address, else (with `includeLoopback`) the
+ * first loopback one.
  */
 export function choosePrimaryInterface(
   interfaces: readonly InterfaceInfo[],
   preferred: readonly string[],
+  includeLoopback = false,
 ): InterfaceInfo | undefined {
+  const usable = (i: InterfaceInfo) => !i.internal || includeLoopback;
   for (const name of preferred) {
-    const found = interfaces.find((i) => i.name === name && !i.internal && i.addresses.length > 0);
+    const found = interfaces.find((i) => i.name === name && usable(i) && i.addresses.length > 0);
     if (found) return found;
   }
-  return interfaces.find((i) => !i.internal && i.addresses.some((a) => a.family === "IPv4"));
+  const withIpv4 = (i: InterfaceInfo) => i.addresses.some((a) => a.family === "IPv4");
+  return (
+    interfaces.find((i) => !i.internal && withIpv4(i)) ??
+    (includeLoopback ? interfaces.find((i) => i.internal && withIpv4(i)) : undefined)
+  );
 }
 
 export function parseResolvConf(text: string): ResolvConf {
@@ -133,7 +140,11 @@ export function createNetworkAgent(options: NetworkAgentOptions = {}): Agent {
     async run(ctx): Promise<AgentOutcome> {
       const settings = ctx.config.agents.network;
       const interfaces = listInterfaces(readInterfaces());
-      const primary = choosePrimaryInterface(interfaces, settings.preferredInterfaces);
+      const primary = choosePrimaryInterface(
+        interfaces,
+        settings.preferredInterfaces,
+        settings.includeLoopback,
+      );
       const dns = readDns(resolvConfPath);
       const checks = await Promise.all(
         settings.checks.map((c) => checkTcp(c.host, c.port, settings.checkTimeoutMs, ctx.signal)),

@@ -1,5 +1,5 @@
 import { describeSource, effectiveValues, formatValue } from "../config/describe.ts";
-import { issueLines } from "../config/load.ts";
+import { formatIssue, issueLines } from "../config/load.ts";
 import { getPath } from "../config/tree.ts";
 import { configKeys, setConfigValue } from "../config/write.ts";
 import { formatTable } from "../terminal/table.ts";
@@ -29,6 +29,7 @@ export const configCommand: SlashCommand = {
       ]);
       for (const line of formatTable(rows, "  ")) out.line(line);
       for (const issue of issueLines(settings)) out.line(style.red(`! ${issue}`));
+      for (const warning of settings.warnings) out.line(style.yellow(`~ ${formatIssue(warning)}`));
       return;
     }
     if (action === "get") {

@@ -2,11 +2,15 @@ import type { LoadedConfig, ValueSource } from "./load.ts";
 import { displayPath } from "./paths.ts";
 import { getPath } from "./tree.ts";
 
-/** "default", "vault/config/site.yml:4:3" or "env LLAMA_CPP_THREADS". */
+/**
+ * "default", "vault/config/site.yml:4:3", "env LLAMA_CPP_THREADS", or for a key the Python
+ * Ember's file spelled its own way "vault/config/system.yml:3:10 (Python Ember logging.level)".
+ */
 export function describeSource(source: ValueSource | undefined, cwd?: string): string {
   if (!source || source.kind === "default") return "default";
   if (source.kind === "env") return `env ${source.variable}`;
-  return `${displayPath(source.file, cwd)}:${source.line}:${source.column}`;
+  const python = source.pythonKey ? ` (Python Ember ${source.pythonKey})` : "";
+  return `${displayPath(source.file, cwd)}:${source.line}:${source.column}${python}`;
 }
 
 export function formatValue(value: unknown): string {

@@ -9,13 +9,15 @@ import { issueText } from "./issue-text.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
 import { displayPath, expandPath, xdgVaultDir } from "./paths.ts";
 import { capProblemLines, ProblemList } from "./problem-list.ts";
+import { type MappedKey, translatePythonConfig } from "./python-ember.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
 /** Where an effective value came from. */
 export type ValueSource =
   | { kind: "default" }
-  | { kind: "file"; file: string; line: number; column: number }
+  /** `pythonKey`: the key the Python Ember's file used for it (`logging.level` for log.level). */
+  | { kind: "file"; file: string; line: number; column: number; pythonKey?: string }
   | { kind: "env"; variable: EnvName | "XDG_DATA_HOME" };
 
 /** One problem, already phrased for the operator: `vault/config/site.yml:4:3 agents.disabled: ...`. */
@@ -32,6 +34,8 @@ export interface LoadedConfig {
   /** The first PROBLEMS_SHOWN problems (src/config/problem-list.ts); `issueCount` counts them all. */
   issues: ConfigIssue[];
   issueCount: number;
+  /** Things that are reported but change nothing: the Python Ember's keys with no use here. */
+  warnings: ConfigIssue[];
   /** Source of each leaf key (dotted path) of the effective config. */
   sources: Map<string, ValueSource>;
   /** The YAML files that were read, in the order they were applied. */
@@ -64,12 +68,15 @@ export function issueLines(loaded: Pick<LoadedConfig, "issues" | "issueCount">):
 interface FileLayer {
   yaml: LocatedYaml;
   data: Tree;
+  /** The Python Ember's keys this file used, and ours they became. */
+  renamed: MappedKey[];
 }
 
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems = new ProblemList<ConfigIssue>();
+  const warnings: ConfigIssue[] = [];
   const files: string[] = [];
 
   const defaults = parseDefaults();
@@ -85,6 +92,18 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const layer = readYamlLayer(path, root, cwd, problems);
     files.push(path);
     if (!layer) return;
+    const python = translatePythonConfig(layer.data);
+    layer.data = python.data;
+    layer.renamed = python.mapped;
+    const located = python.unused.map((unused) => ({ unused, pos: locate(layer.yaml, unused.path, "key") }));
+    located.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
+    for (const { unused, pos } of located) {
+      warnings.push({
+        where: `${displayPath(path, cwd)}:${pos.line}:${pos.column}`,
+        key: unused.path.join("."),
+        message: unused.message,
+      });
+    }
     fileLayers.set(path, layer);
     if (!allowVaultPath && hasPath(layer.data, ["vault", "path"])) {
       problems.add(() => {
@@ -98,8 +117,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       setPath(layer.data, ["vault", "path"], undefined);
     }
     mergeInto(merged, layer.data, [], sources, (p) => {
-      const pos = locate(layer.yaml, p);
-      return { kind: "file", file: path, line: pos.line, column: pos.column };
+      const renamed = python.mapped.find((m) => m.to.join(".") === p.join("."));
+      const pos = locate(layer.yaml, renamed?.from ?? p);
+      const pythonKey = renamed ? { pythonKey: renamed.from.join(".") } : {};
+      return { kind: "file", file: path, line: pos.line, column: pos.column, ...pythonKey };
     });
   };
 
@@ -125,7 +146,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (source.kind === "env") return source.variable;
     if (source.kind === "file") {
       const layer = fileLayers.get(source.file);
-      const pos = layer ? locate(layer.yaml, path, at) : source;
+      const pos = layer ? locate(layer.yaml, pythonPath(layer.renamed, path), at) : source;
       return `${displayPath(source.file, cwd)}:${pos.line}:${pos.column}`;
     }
     return "config/system.yml";
@@ -138,10 +159,21 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     valid: problems.count === 0,
     issues: problems.shown,
     issueCount: problems.count,
+    warnings,
     sources: leafSources(config, sources),
     files,
     vaultDir,
   };
+}
+
+/** Where a key of ours stands in a file that spelled it the Python Ember's way. */
+function pythonPath(renamed: readonly MappedKey[], path: (string | number)[]): (string | number)[] {
+  const dotted = path.join(".");
+  for (const { from, to } of renamed) {
+    const prefix = to.join(".");
+    if (dotted === prefix || dotted.startsWith(`${prefix}.`)) return [...from, ...path.slice(to.length)];
+  }
+  return path;
 }
 
 function parseDefaults(): Tree {
@@ -190,7 +222,7 @@ function readYamlLayer(
     }));
     return undefined;
   }
-  return { yaml, data: tree };
+  return { yaml, data: tree, renamed: [] };
 }
 
 export function vaultConfigFiles(vaultDir: string): string[] {

@@ -68,13 +68,17 @@ export const ConfigSchema = v.strictObject({
     network: v.strictObject({
       preferredInterfaces: v.array(text("an interface name"), "expected a list of interface names"),
       checks: v.array(
-        v.strictObject({
-          host: v.pipe(text("a host"), v.minLength(1, "expected a host name or address")),
-          port: v.pipe(positive("a TCP port"), v.maxValue(65535, "expected a TCP port")),
-        }),
+        v.strictObject(
+          {
+            host: v.pipe(text("a host"), v.minLength(1, "expected a host name or address")),
+            port: v.pipe(positive("a TCP port"), v.maxValue(65535, "expected a TCP port")),
+          },
+          "expected {host, port}",
+        ),
         "expected a list of {host, port}",
       ),
       checkTimeoutMs: positive("milliseconds"),
+      includeLoopback: v.boolean("expected true or false"),
     }),
     metrics: v.strictObject({
       pollSeconds: positive("seconds"),

@@ -41,6 +41,7 @@ export function renderStatus(report: StatusReport, style: Style): string[] {
     ),
   );
   for (const issue of report.config.issues) lines.push(style.red(`    ! ${issue}`));
+  for (const warning of report.config.warnings) lines.push(style.yellow(`    ~ ${warning}`));
   lines.push(style.bold("agents"));
   const rows = report.agents.map((a) => [
     a.name,

@@ -3,7 +3,7 @@ import { isAgentEnabled } from "../agents/registry.ts";
 import type { AgentResult, AgentStatus } from "../agents/types.ts";
 import type { App } from "../app.ts";
 import { effectiveValues } from "../config/describe.ts";
-import { issueLines } from "../config/load.ts";
+import { formatIssue, issueLines } from "../config/load.ts";
 import { hudProblem } from "../hud/problem.ts";
 
 export type Health = "ok" | "degraded" | "failed";
@@ -23,6 +23,8 @@ export interface StatusReport {
     /** The first problems as lines (a long list ends with a line counting the rest). */
     issues: string[];
     issueCount: number;
+    /** Reported, harmless: keys from the Python Ember that mean nothing here. */
+    warnings: string[];
     files: string[];
     values: { key: string; value: unknown; source: string }[];
   };
@@ -57,6 +59,7 @@ export function collectStatus(app: App): StatusReport {
       valid: settings.valid,
       issues: issueLines(settings),
       issueCount: settings.issueCount,
+      warnings: settings.warnings.map(formatIssue),
       files: settings.files,
       values: effectiveValues(settings, app.cwd),
     },

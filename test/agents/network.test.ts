@@ -92,6 +92,13 @@ describe("choosePrimaryInterface", () => {
     expect(choosePrimaryInterface(interfaces, ["nothing"])?.name).toBe("docker0");
     expect(choosePrimaryInterface(listInterfaces({ lo: fakeInterfaces.lo }), ["lo"])).toBeUndefined();
   });
+
+  test("with includeLoopback, loopback counts when nothing else is up (never before a real interface)", () => {
+    const onlyLo = listInterfaces({ lo: fakeInterfaces.lo });
+    expect(choosePrimaryInterface(onlyLo, [], true)?.name).toBe("lo");
+    expect(choosePrimaryInterface(onlyLo, ["lo"], true)?.name).toBe("lo");
+    expect(choosePrimaryInterface(interfaces, ["nothing"], true)?.name).toBe("docker0");
+  });
 });
 
 describe("checkTcp", () => {
