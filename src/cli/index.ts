@@ -1,6 +1,7 @@
+import { dirname } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
-import { type UpdateProgress, updateIndex } from "../vault/index.ts";
+import { openVaultIndex, type UpdateProgress, type VaultIndex } from "../vault/index.ts";
 import { renderIndexProgress, renderIndexSummary } from "../vault/index-report.ts";
 
 /** Redraws of the progress line, at most this often: a fast index must not spend its time drawing. */
@@ -15,8 +16,17 @@ export default defineCommand({
   async run({ args }) {
     const { vaultDir } = loadConfig();
     const progress = !args.json && process.stdout.isTTY ? progressLine() : null;
+    let index: VaultIndex | undefined;
     try {
-      const result = await updateIndex(vaultDir, { onProgress: progress?.update });
+      index = openVaultIndex(vaultDir);
+      if (index.readOnly !== undefined) {
+        process.stderr.write(
+          `ember index: the vault is read-only (${index.readOnly} at ${dirname(index.indexPath)}): its index cannot be updated; search and questions use it as it is\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      const result = await index.update({ onProgress: progress?.update });
       progress?.clear();
       if (args.json) {
         process.stdout.write(`${JSON.stringify({ vault: vaultDir, ...result }, null, 2)}\n`);
@@ -27,6 +37,8 @@ export default defineCommand({
       progress?.clear();
       process.stderr.write(`ember index: ${(error as Error).message}\n`);
       process.exitCode = 1;
+    } finally {
+      index?.close();
     }
   },
 });

@@ -1,8 +1,8 @@
 import { defineCommand } from "citty";
-import { hitSource, MATCH_MARKS, renderSearchHits, searchVault } from "../commands/search.ts";
+import { hitSource, MATCH_MARKS, renderSearchHits } from "../commands/search.ts";
 import { loadConfig } from "../config/load.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
-import { DEFAULT_SEARCH_LIMIT, updateIndex } from "../vault/index.ts";
+import { DEFAULT_SEARCH_LIMIT, openVaultIndex, searchIndex, type VaultIndex } from "../vault/index.ts";
 import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
@@ -22,10 +22,13 @@ export default defineCommand({
       throw new CliUsageError(`--limit ${args.limit}: expected a whole number of hits`);
     }
     const { vaultDir } = loadConfig();
+    let index: VaultIndex | undefined;
     try {
-      await updateIndex(vaultDir);
+      // One index for the update and the search: on a read-only vault it lives in memory only.
+      index = openVaultIndex(vaultDir);
+      await index.update();
       const style = createStyle(colorWanted(process.stdout));
-      const hits = searchVault(vaultDir, query, limit, args.json ? ["", ""] : MATCH_MARKS);
+      const hits = searchIndex(index, query, { limit, highlight: args.json ? ["", ""] : MATCH_MARKS });
       if (args.json) {
         // lineMatches is the index's note for grounding, not part of what a hit says.
         const located = hits.map((hit) => {
@@ -40,6 +43,8 @@ export default defineCommand({
     } catch (error) {
       process.stderr.write(`ember search: ${(error as Error).message}\n`);
       process.exitCode = 1;
+    } finally {
+      index?.close();
     }
   },
 });

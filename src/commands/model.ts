@@ -3,7 +3,7 @@ import { expandPath } from "../config/paths.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
-import { bridgeOptionsFor, modelLoaderFor } from "../llm/model-loader.ts";
+import { modelLoaderFor } from "../llm/model-loader.ts";
 import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { formatTable } from "../terminal/table.ts";
 import type { SlashCommand } from "./types.ts";
@@ -58,8 +58,7 @@ export const modelCommand: SlashCommand = {
     const asPath = expandPath(wanted, app.cwd);
     const target = existsSync(asPath) ? asPath : wanted;
     try {
-      // Resolve first: a name that matches nothing must not unload the model in use.
-      bridgeOptionsFor(app, target);
+      // The model in use stays loaded unless the new one loads (see ModelLoader.use).
       const bridge = await loader.use(target);
       out.line(style.green(`using ${bridge.info.name} (${bridge.info.path})`));
       out.line(style.dim("for this session; /config set llm.model VALUE makes it the default"));

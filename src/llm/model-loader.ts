@@ -66,13 +66,20 @@ export class ModelLoader {
     });
   }
 
-  /** Switches to another model (a path, or a name/folder as `llm.model` takes) and loads it. */
+  /**
+   * Switches to another model (a path, or a name/folder as `llm.model` takes). The new one is
+   * checked and loaded while the old one keeps serving; only then is the old one dropped, so a
+   * wrong path, a file that is not a model or a truncated download leaves the working model in place.
+   */
   async use(model: string): Promise<LlamaBridge> {
     await this.#loading?.catch(() => undefined);
-    await this.unload();
+    const bridge = await this.#open(this.#options.resolve(model));
+    const previous = this.#state;
     this.#override = model;
-    this.start();
-    return this.ready();
+    this.#loading = Promise.resolve(bridge);
+    this.#set({ kind: "ready", bridge });
+    if (previous.kind === "ready") await previous.bridge.dispose();
+    return bridge;
   }
 
   async unload(): Promise<void> {
@@ -87,14 +94,25 @@ export class ModelLoader {
     try {
       const options = this.#options.resolve(this.#override);
       this.#set({ kind: "loading", path: options.modelPath });
-      const bridge = await (this.#options.open ?? LlamaBridge.open)(options);
-      await this.#options.onReady?.(bridge);
+      const bridge = await this.#open(options);
       this.#set({ kind: "ready", bridge });
       return bridge;
     } catch (error) {
       this.#set({ kind: "failed", error: error as Error });
       throw error;
     }
+  }
+
+  /** Opens a model and readies it (onReady); a failure disposes what was opened. */
+  async #open(options: BridgeOptions): Promise<LlamaBridge> {
+    const bridge = await (this.#options.open ?? LlamaBridge.open)(options);
+    try {
+      await this.#options.onReady?.(bridge);
+    } catch (error) {
+      await bridge.dispose();
+      throw error;
+    }
+    return bridge;
   }
 
   #set(state: ModelState): void {

@@ -6,12 +6,14 @@
  * corrupt or foreign-schema file is moved aside (`index.sqlite.corrupt-<time>`) and a fresh index is
  * built in its place. Updates are
  * incremental (size/mtime, then sha256) and land in one transaction, so a crash or an abort never
- * leaves a half-written index.
+ * leaves a half-written index. On a read-only vault the index is a copy in memory (see
+ * openInMemory): search works, and nothing is written.
  */
-import { Database } from "bun:sqlite";
+import { Database, constants as sqlite } from "bun:sqlite";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import type { Chunk } from "./chunk.ts";
 import { DEFAULT_EXTRACT_LIMITS, type ExtractLimits, formatOf, maxFileBytes } from "./extract/formats.ts";
@@ -199,6 +201,11 @@ export class VaultIndex {
   readonly indexPath: string;
   /** Every problem handled so far (a corrupt index moved aside); each also goes into the next update's result. */
   readonly warnings: string[] = [];
+  /**
+   * Why the index cannot be written (EROFS, EACCES) when the vault is read-only; the index then
+   * lives in memory (see openInMemory) and is never saved.
+   */
+  readonly readOnly: string | undefined;
   #db: Database;
   #pendingWarnings: string[] = [];
   /** The update in flight; a second caller waits for it rather than interleaving with it. */
@@ -211,10 +218,10 @@ export class VaultIndex {
   constructor(vaultDir: string) {
     this.vaultDir = vaultDir;
     this.indexPath = join(vaultDir, INDEX_FILE);
-    try {
-      mkdirSync(dirname(this.indexPath), { recursive: true });
-    } catch (error) {
-      throw new VaultIndexOpenError(this.indexPath, { cause: error });
+    this.readOnly = unwritable(dirname(this.indexPath), this.indexPath);
+    if (this.readOnly !== undefined) {
+      this.#db = openInMemory(this.indexPath);
+      return;
     }
     try {
       this.#db = openChecked(this.indexPath);
@@ -476,6 +483,19 @@ export class VaultIndex {
   }
 }
 
+/** The error code that makes `stateDir` unwritable (a read-only vault), or undefined when it is writable. */
+function unwritable(stateDir: string, indexPath: string): string | undefined {
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    accessSync(stateDir, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === "EROFS" || code === "EACCES" || code === "EPERM") return code;
+    throw new VaultIndexOpenError(indexPath, { cause: error });
+  }
+}
+
 class ForeignSchemaError extends Error {
   override readonly name = "ForeignSchemaError";
 }
@@ -487,6 +507,55 @@ function openChecked(path: string): Database {
     db.run("PRAGMA busy_timeout = 5000");
     db.run("PRAGMA journal_mode = WAL");
     db.run("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return prepared(db);
+}
+
+/**
+ * A read-only vault's index: a private in-memory copy of the file on disk (a fresh, empty one when
+ * there is none or it is not our index). Search works from it and updates land in it; nothing is
+ * ever written to the vault.
+ */
+function openInMemory(path: string): Database {
+  let image: Uint8Array | undefined;
+  // A WAL-mode file opens read-only only if its -shm file exists or can be made; on a read-only
+  // mount it cannot, and `immutable` (nothing can change it through this mount) is then true.
+  for (const mode of ["mode=ro", "immutable=1"]) {
+    try {
+      const disk = new Database(
+        `${pathToFileURL(path).href}?${mode}`,
+        sqlite.SQLITE_OPEN_READONLY | sqlite.SQLITE_OPEN_URI,
+      );
+      try {
+        image = disk.serialize();
+        break;
+      } finally {
+        disk.close();
+      }
+    } catch {
+      // No index on disk yet, or not readable this way: try the next, then start from an empty one.
+    }
+  }
+  if (image && image.length > 0) {
+    // The file is in WAL mode (header bytes 18-19 = 2), which an in-memory database refuses to
+    // open; 1 is the rollback journal, which it takes.
+    image[18] = 1;
+    image[19] = 1;
+    try {
+      return prepared(Database.deserialize(image, { strict: true }));
+    } catch {
+      // Not our index: an empty one will do.
+    }
+  }
+  return prepared(new Database(":memory:", { strict: true }));
+}
+
+/** Checks the schema version of an open index, creating or migrating its tables as needed. */
+function prepared(db: Database): Database {
+  try {
     const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
     if (version === 0) {
       const tables = db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master").get()!.n;

@@ -3,10 +3,10 @@ import { readdirSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NoSpaceError, NotWritableError } from "../../src/update/errors.ts";
 import { runUpgrade } from "../../src/update/upgrade.ts";
+import { canMount, type Mount, mountReadOnly, mountTmpfs } from "../helpers/mounts.ts";
 import { fakeBinary, runInstalled, writeFakeBinary } from "./fixtures/binaries.ts";
 import { publish, testKey } from "./fixtures/channel.ts";
 import { type InstallDir, installDir } from "./fixtures/install-dir.ts";
-import { canMount, type Mount, mountReadOnly, mountTmpfs } from "./fixtures/mounts.ts";
 import { ChannelServer } from "./fixtures/server.ts";
 
 const key = testKey();
