@@ -20,6 +20,13 @@ if (start.kind === "first-start") {
   });
 }
 
+// `--no-engine`, anywhere on the line: this process runs everything itself, as EMBER_ENGINE=off does.
+const noEngine = process.argv.indexOf("--no-engine");
+if (noEngine > 1) {
+  process.argv.splice(noEngine, 1);
+  process.env.EMBER_ENGINE = "off";
+}
+
 // One subcommand per file in src/cli/, loaded only when used so `ember --version` stays instant.
 const main: CommandDef = defineCommand({
   meta: { name: "ember", version: VERSION, description: "Ember — offline AI operator console" },
@@ -28,6 +35,7 @@ const main: CommandDef = defineCommand({
   subCommands: {
     repl: () => import("./cli/repl.ts").then((m) => m.default),
     status: () => import("./cli/status.ts").then((m) => m.default),
+    serve: () => import("./cli/serve.ts").then((m) => m.default),
     logs: () => import("./cli/logs.ts").then((m) => m.default),
     hud: () => import("./cli/hud.ts").then((m) => m.default),
     tmux: () => import("./cli/tmux.ts").then((m) => m.default),

@@ -1,14 +1,12 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
+import { EngineLostError } from "../engine/errors.ts";
+import { openEngine } from "../engine/open.ts";
 import { LlmError } from "../llm/errors.ts";
-import { modelLoaderFor } from "../llm/model-loader.ts";
-import { PrefixCache } from "../llm/prefix-cache.ts";
-import { ConversationMemory } from "../planner/memory.ts";
 import { PlanParseError } from "../planner/plan-schema.ts";
-import { runTurn, type TurnResult } from "../planner/turn.ts";
+import type { TurnResult } from "../planner/turn.ts";
 import { InterruptedError } from "../repl/interrupt.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
-import { updateIndex } from "../vault/index.ts";
 
 /** What `ember ask --json` prints: the issue's contract, plus `stopped` when the turn did not finish. */
 export function askJson(result: TurnResult) {
@@ -51,37 +49,26 @@ export default defineCommand({
     const question = args._.join(" ").trim() || String(args.question);
     const { app, agentsDone } = bootEmber();
     const err = createStyle(colorWanted(process.stderr));
-    const loader = modelLoaderFor(app);
-    loader.start();
-    const indexed = updateIndex(app.settings.vaultDir).catch((error: Error) => {
-      app.logger.log.warn("index update failed", { error: error.message });
-    });
+    const engine = await openEngine(app, (line) =>
+      process.stderr.write(`${err.yellow(`ember ask: ${line}`)}\n`),
+    );
     const controller = new AbortController();
     const onSigint = () => controller.abort(new InterruptedError());
     process.on("SIGINT", onSigint);
     let code = 0;
     try {
-      await Promise.all([agentsDone, indexed]);
-      const bridge = await loader.ready(controller.signal);
-      const result = await runTurn(
-        {
-          app,
-          bridge,
-          memory: new ConversationMemory({ vaultDir: app.settings.vaultDir }),
-          prefixCache: new PrefixCache({ vaultDir: app.settings.vaultDir }),
-        },
-        {
-          question,
-          signal: controller.signal,
-          events: args.json
-            ? {}
-            : {
-                onCommandStart: (line) => process.stderr.write(`${err.cyan(`→ ${line}`)}\n`),
-                onCommandOutput: (text) => process.stderr.write(err.dim(text)),
-                onAnswerText: (text) => process.stdout.write(text),
-              },
-        },
-      );
+      await agentsDone;
+      const conversation = await engine.newConversation();
+      const result = await engine.ask(conversation, question, {
+        signal: controller.signal,
+        events: args.json
+          ? {}
+          : {
+              onCommandStart: (line) => process.stderr.write(`${err.cyan(`→ ${line}`)}\n`),
+              onCommandOutput: (text) => process.stderr.write(err.dim(text)),
+              onAnswerText: (text) => process.stdout.write(text),
+            },
+      });
       if (args.json) process.stdout.write(`${JSON.stringify(askJson(result), null, 2)}\n`);
       else process.stdout.write(result.stopped ? ` [${result.stopped}]\n` : "\n");
       if (result.stopped === "timeout") {
@@ -92,14 +79,18 @@ export default defineCommand({
       } else if (result.stopped === "interrupted") code = 130;
     } catch (error) {
       if (controller.signal.aborted) code = 130;
-      else if (error instanceof LlmError || error instanceof PlanParseError) {
+      else if (
+        error instanceof LlmError ||
+        error instanceof PlanParseError ||
+        error instanceof EngineLostError
+      ) {
         process.stderr.write(`ember ask: ${error.message}\n`);
         code = 1;
       } else throw error;
     } finally {
       process.off("SIGINT", onSigint);
     }
-    await loader.unload();
+    await engine.close();
     app.logger.log.info("exit", { code });
     process.exit(code);
   },

@@ -1,6 +1,8 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
+import { engineWanted, findEngine } from "../engine/auto-start.ts";
 import { collectHudState, type HudUpdate, parseReplFacts } from "../hud/collect.ts";
+import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { HUD_FACTS_OPTION } from "../hud/publisher.ts";
 import { renderHudLine } from "../hud/state.ts";
 import { tmuxLocationFromEnv } from "../hud/tmux.ts";
@@ -24,8 +26,17 @@ export default defineCommand({
     await agentsDone;
     // Inside tmux the leading REPL shares its model and last turn; elsewhere this process, which
     // loads no model, shows none, as a REPL that has not asked yet would.
-    const { session, facts } = await fromTmux(process.env);
-    const state = collectHudState(app, { booted: true, ...facts, ...(session ? { session } : {}) });
+    const [{ session, facts }, engine] = await Promise.all([
+      fromTmux(process.env),
+      engineWanted(app.env)
+        ? findEngine(app.settings.vaultDir)
+            .then((c) => c?.status())
+            .catch(() => undefined)
+        : undefined,
+    ]);
+    // The engine, when one runs, knows the model, queue and last turn better than any one REPL.
+    const shared = engine ? { ...facts, ...hudFactsFromEngine(engine) } : facts;
+    const state = collectHudState(app, { booted: true, ...shared, ...(session ? { session } : {}) });
     if (args.json)
       process.stdout.write(`${JSON.stringify({ ...state, time: state.time.toISOString() }, null, 2)}\n`);
     else process.stdout.write(`${renderHudLine(state, width === undefined ? {} : { width })}\n`);

@@ -1,7 +1,8 @@
 import { dirname } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
-import { openVaultIndex, type UpdateProgress, type VaultIndex } from "../vault/index.ts";
+import { engineWanted, findEngine } from "../engine/auto-start.ts";
+import { openVaultIndex, type UpdateProgress, type UpdateResult, type VaultIndex } from "../vault/index.ts";
 import { renderIndexProgress, renderIndexSummary } from "../vault/index-report.ts";
 
 /** Redraws of the progress line, at most this often: a fast index must not spend its time drawing. */
@@ -18,15 +19,21 @@ export default defineCommand({
     const progress = !args.json && process.stdout.isTTY ? progressLine() : null;
     let index: VaultIndex | undefined;
     try {
-      index = openVaultIndex(vaultDir);
-      if (index.readOnly !== undefined) {
-        process.stderr.write(
-          `ember index: the vault is read-only (${index.readOnly} at ${dirname(index.indexPath)}): its index cannot be updated; search and questions use it as it is\n`,
-        );
-        process.exitCode = 1;
-        return;
+      // The engine owns the index when it runs: it updates it, so two writers never race.
+      const engine = engineWanted(process.env) ? await findEngine(vaultDir) : undefined;
+      let result: UpdateResult;
+      if (engine) result = await engine.post<UpdateResult>("/v1/index");
+      else {
+        index = openVaultIndex(vaultDir);
+        if (index.readOnly !== undefined) {
+          process.stderr.write(
+            `ember index: the vault is read-only (${index.readOnly} at ${dirname(index.indexPath)}): its index cannot be updated; search and questions use it as it is\n`,
+          );
+          process.exitCode = 1;
+          return;
+        }
+        result = await index.update({ onProgress: progress?.update });
       }
-      const result = await index.update({ onProgress: progress?.update });
       progress?.clear();
       if (args.json) {
         process.stdout.write(`${JSON.stringify({ vault: vaultDir, ...result }, null, 2)}\n`);

@@ -1,11 +1,12 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
-import { hudModelFrom } from "../hud/model-state.ts";
+import { openEngine } from "../engine/open.ts";
+import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { startHudPublisher } from "../hud/publisher.ts";
-import { turnTokensPerSecond } from "../hud/turn-speed.ts";
-import { modelLoaderFor } from "../llm/model-loader.ts";
-import { startPlanner } from "../planner/start.ts";
+import { createAskHandler } from "../planner/ask-handler.ts";
 import { runRepl } from "../repl/loop.ts";
+import { streamOutput } from "../repl/terminal-output.ts";
+import { colorWanted, createStyle } from "../terminal/style.ts";
 
 export default defineCommand({
   meta: { name: "repl", description: "the interactive console (the default when no command is given)" },
@@ -18,18 +19,25 @@ export default defineCommand({
   async run({ args }) {
     const { app, agentsDone } = bootEmber();
     const io = { input: process.stdin, output: process.stdout, env: process.env };
+    const out = streamOutput(io.output);
+    const style = createStyle(colorWanted(io.output, io.env));
     // Inside tmux ($TMUX) this REPL pushes the status-line HUD; elsewhere the publisher does nothing.
     const hud = startHudPublisher({ app, booted: agentsDone });
-    // Created before startPlanner asks for it, so the app's one loader reports to the HUD.
-    modelLoaderFor(app, { onStateChange: (state) => hud.update({ model: hudModelFrom(state) }) });
-    const ask = startPlanner(app, io, {
-      onTurn: (turn) => {
-        const speed = turnTokensPerSecond(turn.timings);
-        if (speed !== undefined) hud.update({ lastTurnTokensPerSecond: speed });
-      },
+    // The node's engine owns the model; this REPL is one of its clients (or, with --no-engine, its host).
+    const engine = await openEngine(app, (line) => out.line(style.yellow(line)));
+    const unwatch = engine.watch((status) => hud.update(hudFactsFromEngine(status)));
+    const conversation = await engine.newConversation();
+    const interactive = io.input.isTTY === true && io.output.isTTY === true && io.env.TERM !== "dumb";
+    const code = await runRepl(app, io, {
+      booted: agentsDone,
+      keepGoing: args["keep-going"] === true,
+      ask: createAskHandler({ app, engine, conversation, out, style, interactive }),
+      inEngine: (line, signal) =>
+        engine.runCommand(line, { conversation, color: style.enabled, signal, out }).then((r) => r.ok),
     });
-    const code = await runRepl(app, io, { booted: agentsDone, ask, keepGoing: args["keep-going"] === true });
+    unwatch();
     await hud.stop();
+    await engine.close();
     app.logger.log.info("exit", { code });
     // Writes to a pipe complete asynchronously: exiting before they drain would cut the output short.
     await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));

@@ -1,8 +1,16 @@
 import { defineCommand } from "citty";
 import { hitSource, MATCH_MARKS, renderSearchHits } from "../commands/search.ts";
 import { loadConfig } from "../config/load.ts";
+import { engineWanted, findEngine } from "../engine/auto-start.ts";
+import type { EngineClient } from "../engine/client.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
-import { DEFAULT_SEARCH_LIMIT, openVaultIndex, searchIndex, type VaultIndex } from "../vault/index.ts";
+import {
+  DEFAULT_SEARCH_LIMIT,
+  openVaultIndex,
+  type SearchHit,
+  searchIndex,
+  type VaultIndex,
+} from "../vault/index.ts";
 import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
@@ -24,11 +32,16 @@ export default defineCommand({
     const { vaultDir } = loadConfig();
     let index: VaultIndex | undefined;
     try {
-      // One index for the update and the search: on a read-only vault it lives in memory only.
-      index = openVaultIndex(vaultDir);
-      await index.update();
       const style = createStyle(colorWanted(process.stdout));
-      const hits = searchIndex(index, query, { limit, highlight: args.json ? ["", ""] : MATCH_MARKS });
+      const engine = engineWanted(process.env) ? await findEngine(vaultDir) : undefined;
+      let hits: SearchHit[];
+      if (engine) hits = await searchThroughEngine(engine, query, limit, !args.json);
+      else {
+        // One index for the update and the search: on a read-only vault it lives in memory only.
+        index = openVaultIndex(vaultDir);
+        await index.update();
+        hits = searchIndex(index, query, { limit, highlight: args.json ? ["", ""] : MATCH_MARKS });
+      }
       if (args.json) {
         // lineMatches is the index's note for grounding, not part of what a hit says.
         const located = hits.map((hit) => {
@@ -48,3 +61,15 @@ export default defineCommand({
     }
   },
 });
+
+/** The engine keeps the index: it brings it up to date, then searches it. */
+async function searchThroughEngine(
+  engine: EngineClient,
+  query: string,
+  limit: number,
+  marks: boolean,
+): Promise<SearchHit[]> {
+  await engine.post("/v1/index");
+  const params = new URLSearchParams({ q: query, limit: String(limit), marks: marks ? "1" : "0" });
+  return (await engine.get<{ hits: SearchHit[] }>(`/v1/search?${params}`)).hits;
+}

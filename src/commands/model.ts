@@ -3,7 +3,6 @@ import { expandPath } from "../config/paths.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
-import { modelLoaderFor } from "../llm/model-loader.ts";
 import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { formatTable } from "../terminal/table.ts";
 import type { SlashCommand } from "./types.ts";
@@ -15,6 +14,7 @@ export const modelCommand: SlashCommand = {
   usage: "/model [use NAME|PATH]",
   plannerAllowed: false,
   requiresReady: false,
+  runsInEngine: true,
   complete(args, _partial, app) {
     if (args.length === 0) return ["use"];
     if (args.length === 1 && args[0] === "use") {
@@ -23,8 +23,9 @@ export const modelCommand: SlashCommand = {
     }
     return [];
   },
-  async run(args, { app, out, style }) {
-    const loader = modelLoaderFor(app);
+  async run(args, { app, engine, out, style, signal }) {
+    if (!engine) throw new Error("the model belongs to the engine, which this process does not run");
+    const loader = engine.model;
     const discover = {
       setting: loader.override ?? app.settings.config.llm.model,
       cwd: app.cwd,
@@ -59,7 +60,7 @@ export const modelCommand: SlashCommand = {
     const target = existsSync(asPath) ? asPath : wanted;
     try {
       // The model in use stays loaded unless the new one loads (see ModelLoader.use).
-      const bridge = await loader.use(target);
+      const bridge = await engine.useModel(target, signal);
       out.line(style.green(`using ${bridge.info.name} (${bridge.info.path})`));
       out.line(style.dim("for this session; /config set llm.model VALUE makes it the default"));
     } catch (error) {

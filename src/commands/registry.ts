@@ -5,6 +5,7 @@ import { parseCommandLine } from "./parse.ts";
 import {
   type CommandOutput,
   type CommandSource,
+  type EngineControls,
   QuitRequest,
   type SlashCommand,
   UsageError,
@@ -28,6 +29,7 @@ export interface CommandRunResult {
 
 export interface RunOptions {
   app: App;
+  engine?: EngineControls;
   source: CommandSource;
   out: CommandOutput;
   style: Style;
@@ -142,6 +144,7 @@ export class CommandRegistry {
     try {
       await command.run(parsed.args, {
         app,
+        ...(options.engine ? { engine: options.engine } : {}),
         source,
         out,
         style,

@@ -1,4 +1,6 @@
 import type { App } from "../app.ts";
+import type { LlamaBridge } from "../llm/bridge.ts";
+import type { ModelLoader } from "../llm/model-loader.ts";
 import type { Style } from "../terminal/style.ts";
 
 /** Who asked for a command: the operator typing it, or the planner acting on a question. */
@@ -12,8 +14,17 @@ export interface CommandOutput {
   write(text: string): void;
 }
 
+/** What the engine (the model's one owner) lets a command reach. */
+export interface EngineControls {
+  readonly model: ModelLoader;
+  /** Switches the model once the turns queued before have finished. */
+  useModel(target: string, signal?: AbortSignal): Promise<LlamaBridge>;
+}
+
 export interface CommandContext {
   app: App;
+  /** The engine, for commands that run in it (`runsInEngine`); absent elsewhere. */
+  engine?: EngineControls;
   source: CommandSource;
   out: CommandOutput;
   style: Style;
@@ -33,6 +44,8 @@ export interface SlashCommand {
   plannerAllowed: boolean;
   /** Refused while the config is invalid. */
   requiresReady: boolean;
+  /** Runs in the engine, beside the model it owns: a client sends the line there. */
+  runsInEngine?: boolean;
   /** Candidates for the argument being typed. `args` are the complete words before it. */
   complete?(args: readonly string[], partial: string, app: App): readonly string[];
   run(args: readonly string[], ctx: CommandContext): Promise<void> | void;

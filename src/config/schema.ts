@@ -94,6 +94,17 @@ export const ConfigSchema = v.strictObject({
     refreshSeconds: positive("seconds"),
     session: v.pipe(text("a tmux session name"), v.minLength(1, "expected a tmux session name")),
   }),
+  engine: v.strictObject({
+    idleMinutes: v.pipe(
+      v.number("expected a number (minutes; 0 means never)"),
+      v.minValue(0, "expected 0 or more (minutes; 0 means never)"),
+    ),
+    listen: v.pipe(
+      text('a "host:port" to listen on, or empty'),
+      v.regex(/^$|^[^\s:]+:\d{1,5}$/, 'expected "host:port" (e.g. "0.0.0.0:8080") or empty'),
+    ),
+    tokenFile: text("a file path"),
+  }),
   runtime: v.strictObject({ dir: text("a folder") }),
   update: v.strictObject({
     channel: text("a channel URL"),

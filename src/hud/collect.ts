@@ -8,6 +8,8 @@ import type { HudModel, HudState } from "./state.ts";
 /** What only the running REPL knows: its model and its last turn. */
 export interface HudUpdate {
   model?: HudModel;
+  /** The engine's turns running and waiting. */
+  queue?: number;
   lastTurnTokensPerSecond?: number;
 }
 
@@ -15,6 +17,7 @@ export interface HudUpdate {
 export function replFacts(facts: HudUpdate): HudUpdate {
   return {
     ...(facts.model ? { model: facts.model } : {}),
+    ...(facts.queue !== undefined ? { queue: facts.queue } : {}),
     ...(facts.lastTurnTokensPerSecond !== undefined
       ? { lastTurnTokensPerSecond: facts.lastTurnTokensPerSecond }
       : {}),
@@ -32,6 +35,7 @@ const ReplFactsSchema = v.object({
     ),
     undefined,
   ),
+  queue: v.fallback(v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))), undefined),
   lastTurnTokensPerSecond: v.fallback(v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))), undefined),
 });
 
@@ -45,11 +49,12 @@ export function parseReplFacts(text: string): HudUpdate {
   }
   const parsed = v.safeParse(ReplFactsSchema, value);
   if (!parsed.success) return {};
-  const { model, lastTurnTokensPerSecond } = parsed.output;
+  const { model, queue, lastTurnTokensPerSecond } = parsed.output;
   return {
     ...(model
       ? { model: { state: model.state, ...(model.name !== undefined ? { name: model.name } : {}) } }
       : {}),
+    ...(queue !== undefined ? { queue } : {}),
     ...(lastTurnTokensPerSecond !== undefined ? { lastTurnTokensPerSecond } : {}),
   };
 }
@@ -71,6 +76,7 @@ export function collectHudState(app: App, facts: HudFacts, now: Date = new Date(
     home: app.env.HOME || homedir(),
     health: facts.booted ? collectStatus(app).health : "starting",
     model: facts.model ?? { state: "none" },
+    ...(facts.queue !== undefined ? { queue: facts.queue } : {}),
     ...(facts.lastTurnTokensPerSecond !== undefined
       ? { lastTurnTokensPerSecond: facts.lastTurnTokensPerSecond }
       : {}),

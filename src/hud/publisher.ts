@@ -115,6 +115,7 @@ class TmuxHudPublisher implements HudPublisher {
   update(patch: HudUpdate): void {
     if (this.#stopped) return;
     if (patch.model) this.#facts.model = patch.model;
+    if (patch.queue !== undefined) this.#facts.queue = patch.queue;
     if (patch.lastTurnTokensPerSecond !== undefined)
       this.#facts.lastTurnTokensPerSecond = patch.lastTurnTokensPerSecond;
     this.#push(true);

@@ -18,6 +18,8 @@ export interface HudState {
   /** `starting` until the boot agents have reported. */
   health: Health | "starting";
   model: HudModel;
+  /** Turns running or waiting in the engine; shown when there is more than the one running. */
+  queue?: number;
   lastTurnTokensPerSecond?: number;
   memory?: { usedBytes: number; totalBytes: number };
   /** Left out on machines without the sensor. */
@@ -70,6 +72,8 @@ function hudSegments(state: HudState): Segment[] {
   segments.push({ text: shortenPath(state.vault, state.home), keep: 2 });
   segments.push({ text: state.health, colour: healthColour(state.health), keep: 9 });
   segments.push({ text: modelText(state.model), ...modelColour(state.model), keep: 8 });
+  if (state.queue !== undefined && state.queue > 1)
+    segments.push({ text: `queue ${state.queue}`, colour: "yellow", keep: 5 });
   const speed = state.lastTurnTokensPerSecond;
   if (speed !== undefined && Number.isFinite(speed))
     segments.push({ text: `${speed.toFixed(speed >= 100 ? 0 : 1)} tok/s`, keep: 4 });

@@ -137,28 +137,3 @@ export function bridgeOptionsFor(app: App, override?: string): BridgeOptions {
     onNativeLog: (message) => app.logger.log.warn("llama.cpp", { message: message.trim() }),
   };
 }
-
-const loaders = new WeakMap<App, ModelLoader>();
-
-/** The app's one model loader, created on first use. */
-export function modelLoaderFor(app: App, options: Partial<ModelLoaderOptions> = {}): ModelLoader {
-  let loader = loaders.get(app);
-  if (!loader) {
-    loader = new ModelLoader({
-      resolve: (override) => bridgeOptionsFor(app, override),
-      ...options,
-      onStateChange: (state) => {
-        if (state.kind === "ready")
-          app.logger.log.info("model ready", {
-            model: state.bridge.info.path,
-            threads: state.bridge.threads,
-            contextSize: state.bridge.contextSize,
-          });
-        if (state.kind === "failed") app.logger.log.warn("model failed", { error: state.error.message });
-        options.onStateChange?.(state);
-      },
-    });
-    loaders.set(app, loader);
-  }
-  return loader;
-}

@@ -1,25 +1,23 @@
 import type { App } from "../app.ts";
 import type { CommandOutput } from "../commands/types.ts";
+import type { EngineApi } from "../engine/api.ts";
+import { EngineLostError } from "../engine/errors.ts";
 import { LlmError } from "../llm/errors.ts";
-import type { ModelLoader } from "../llm/model-loader.ts";
-import { PrefixCache } from "../llm/prefix-cache.ts";
 import { renderAnswerSources } from "../repl/answer-sources.ts";
 import type { Style } from "../terminal/style.ts";
-import { ConversationMemory } from "./memory.ts";
 import { PlanParseError } from "./plan-schema.ts";
 import { startSpinner } from "./spinner.ts";
-import { runTurn, type TurnResult } from "./turn.ts";
 
 export interface AskHandlerOptions {
   app: App;
-  loader: ModelLoader;
+  /** The model's owner: in this process, or the node's engine behind its socket. */
+  engine: EngineApi;
+  /** This REPL's conversation in the engine. */
+  conversation: string;
   out: CommandOutput;
   style: Style;
   /** A terminal: the spinner animates in place. */
   interactive: boolean;
-  memory?: ConversationMemory;
-  /** Told about every turn that ran (finished, interrupted or timed out), e.g. for the HUD's speed. */
-  onTurn?: (result: TurnResult) => void;
 }
 
 /**
@@ -31,46 +29,41 @@ export interface AskHandlerOptions {
 export function createAskHandler(
   options: AskHandlerOptions,
 ): (question: string, signal: AbortSignal) => Promise<boolean> {
-  const { app, loader, out, style, interactive } = options;
-  const memory = options.memory ?? new ConversationMemory({ vaultDir: app.settings.vaultDir });
-  const prefixCache = new PrefixCache({ vaultDir: app.settings.vaultDir });
+  const { app, engine, out, style, interactive } = options;
 
   return async (question, signal) => {
-    const spinner = startSpinner(
-      out,
-      style,
-      loader.state.kind === "ready" ? "thinking" : "loading the model",
-      interactive,
-    );
+    const spinner = startSpinner(out, style, "thinking", interactive);
     let answering = false;
     try {
-      const bridge = await loader.ready(signal);
-      spinner.update("thinking");
-      const result = await runTurn(
-        { app, bridge, memory, prefixCache },
-        {
-          question,
-          signal,
-          events: {
-            onCommandStart(line) {
+      const result = await engine.ask(options.conversation, question, {
+        signal,
+        events: {
+          onQueued(position) {
+            spinner.update(`waiting: ${ordinal(position)} in line for the model`);
+          },
+          onLoading() {
+            spinner.update("loading the model");
+          },
+          onStarted() {
+            spinner.update("thinking");
+          },
+          onCommandStart(line) {
+            spinner.stop();
+            out.line(style.cyan(`→ ${line}`));
+          },
+          onCommandOutput(text) {
+            out.write(style.dim(text));
+          },
+          onAnswerText(text) {
+            if (!answering) {
               spinner.stop();
-              out.line(style.cyan(`→ ${line}`));
-            },
-            onCommandOutput(text) {
-              out.write(style.dim(text));
-            },
-            onAnswerText(text) {
-              if (!answering) {
-                spinner.stop();
-                answering = true;
-              }
-              out.write(text);
-            },
+              answering = true;
+            }
+            out.write(text);
           },
         },
-      );
+      });
       spinner.stop();
-      options.onTurn?.(result);
       if (result.stopped === "interrupted") out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
       else if (result.stopped === "timeout") {
         if (answering) out.line(style.yellow(" [timed out]"));
@@ -83,12 +76,17 @@ export function createAskHandler(
         out.line();
         for (const line of renderAnswerSources(result.grounding, style)) out.line(line);
       }
-      if (memory.problem) out.line(style.yellow(memory.problem));
+      if (result.transcriptProblem) out.line(style.yellow(result.transcriptProblem));
       return result.stopped === undefined;
     } catch (error) {
       spinner.stop();
       if (signal.aborted) {
         out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
+        return false;
+      }
+      if (error instanceof EngineLostError) {
+        out.line(style.yellow(`${answering ? " " : ""}[engine lost]`));
+        out.line(style.yellow(`${error.message}; the engine restarted, ask again`));
         return false;
       }
       if (error instanceof LlmError || error instanceof PlanParseError) {
@@ -99,4 +97,10 @@ export function createAskHandler(
       throw error;
     }
   };
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
+  return `${n}${suffix}`;
 }

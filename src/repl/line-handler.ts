@@ -1,4 +1,5 @@
 import type { App } from "../app.ts";
+import { parseCommandLine } from "../commands/parse.ts";
 import type { CommandOutput } from "../commands/types.ts";
 import { QuitRequest } from "../commands/types.ts";
 import type { Style } from "../terminal/style.ts";
@@ -21,6 +22,8 @@ export interface LineHandlerOptions {
   booted: Promise<unknown>;
   /** Answers plain language; resolves to whether an answer was given. */
   ask: (question: string, signal: AbortSignal) => Promise<boolean>;
+  /** Runs a command that belongs to the engine (`runsInEngine`, such as /model) there; resolves to whether it succeeded. */
+  inEngine?: (line: string, signal: AbortSignal) => Promise<boolean>;
   /** Whether Ctrl-C should be watched on the terminal while a job runs. */
   interactive: boolean;
 }
@@ -36,10 +39,21 @@ export function createLineHandler(options: LineHandlerOptions): (line: string) =
     const dispose = options.interactive ? watchInterrupt(controller) : () => {};
     try {
       await options.booted;
-      const ok = line.startsWith("/")
-        ? (await app.commands.run(line, { app, source: "operator", out, style, signal: controller.signal }))
-            .ok
-        : await options.ask(line, controller.signal);
+      const name = line.startsWith("/") ? parseCommandLine(line)?.name : undefined;
+      const ok =
+        name !== undefined && options.inEngine && app.commands.get(name)?.runsInEngine
+          ? await options.inEngine(line, controller.signal)
+          : line.startsWith("/")
+            ? (
+                await app.commands.run(line, {
+                  app,
+                  source: "operator",
+                  out,
+                  style,
+                  signal: controller.signal,
+                })
+              ).ok
+            : await options.ask(line, controller.signal);
       return ok ? "continue" : "failed";
     } catch (error) {
       if (error instanceof QuitRequest) return "quit";

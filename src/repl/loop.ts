@@ -19,6 +19,7 @@ export interface ReplOptions {
   ask: LineHandlerOptions["ask"];
   /** Piped: run every line even after one fails, and exit 0 (before 0.2, the only behaviour). */
   keepGoing?: boolean;
+  inEngine?: LineHandlerOptions["inEngine"];
 }
 
 /**
@@ -37,6 +38,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     booted: options.booted,
     interactive,
     ask: options.ask,
+    ...(options.inEngine ? { inEngine: options.inEngine } : {}),
   });
   app.logger.log.info("repl start", { interactive, vault: app.settings.vaultDir, version: app.version });
 

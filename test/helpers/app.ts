@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import { bootEmber } from "../../src/boot.ts";
-import type { CommandOutput } from "../../src/commands/types.ts";
+import type { CommandOutput, EngineControls } from "../../src/commands/types.ts";
 import { createStyle } from "../../src/terminal/style.ts";
 
 /** An Ember app on a fresh temp vault, with its boot agents finished. */
@@ -36,8 +36,19 @@ export function captureOutput(): CommandOutput & { text(): string } {
 export const plain = createStyle(false);
 
 /** Runs one slash-command line as the operator (or the planner) and returns its output. */
-export async function runLine(app: App, line: string, source: "operator" | "planner" = "operator") {
+export async function runLine(
+  app: App,
+  line: string,
+  source: "operator" | "planner" = "operator",
+  engine?: EngineControls,
+) {
   const out = captureOutput();
-  const result = await app.commands.run(line, { app, source, out, style: plain });
+  const result = await app.commands.run(line, {
+    app,
+    source,
+    out,
+    style: plain,
+    ...(engine ? { engine } : {}),
+  });
   return { result, output: out.text() };
 }

@@ -6,7 +6,11 @@ import { collectOutput, type ProcessOutput } from "./subprocess.ts";
 export const REPO = resolve(import.meta.dir, "../..");
 export const MAIN = join(REPO, "src", "main.ts");
 
-/** The environment every Ember subprocess in the tests gets: its own vault, one thread, no system file. */
+/**
+ * The environment every Ember subprocess in the tests gets: its own vault, one thread, no system
+ * file, and no engine (EMBER_ENGINE=off: each runs in-process, so the suite does not leave
+ * `ember serve` processes behind); engine tests pass `EMBER_ENGINE: "on"` in `extra`.
+ */
 export function emberEnv(vault: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
@@ -17,6 +21,7 @@ export function emberEnv(vault: string, extra: Record<string, string> = {}): Rec
     EMBER_SYSTEM_CONFIG: "/nonexistent",
     LLAMA_CPP_THREADS: "1",
     NO_COLOR: "",
+    EMBER_ENGINE: "off",
     ...extra,
   };
 }

@@ -1,0 +1,136 @@
+import { ConversationMemory } from "../planner/memory.ts";
+import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
+import type { EngineClient } from "./client.ts";
+import { EngineLostError } from "./errors.ts";
+import type { ConversationSummary, EngineStatus } from "./protocol.ts";
+
+/** How long a watcher waits before trying an engine that could not be reached again. */
+const RETRY_MS = 2000;
+
+export interface AttachedEngineOptions {
+  vaultDir: string;
+  /** The engine again after it went away: the one answering, or a new `ember serve`. */
+  restart(): Promise<EngineClient>;
+  /** One line for the operator: the engine is restarting, or is back. */
+  notice(line: string): void;
+}
+
+/**
+ * A client's engine that survives the engine going away (kill -9, a crash, an upgrade): the
+ * client says the engine is restarting, starts or finds it again, and carries on with fresh
+ * conversations under the same handles. A turn that was in flight is written to its transcript as
+ * `stopped: "engine lost"` with the answer so far, since the engine that would have written it is
+ * gone.
+ */
+export class AttachedEngine implements EngineApi {
+  #client: EngineClient;
+  readonly #options: AttachedEngineOptions;
+  /** The handles this client gave out, and the engine's id for each now. */
+  readonly #ids = new Map<string, string>();
+  #reconnecting: Promise<void> | undefined;
+
+  constructor(client: EngineClient, options: AttachedEngineOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  get socket(): string {
+    return this.#client.socket;
+  }
+
+  status(): Promise<EngineStatus> {
+    return this.#client.status();
+  }
+
+  async newConversation(): Promise<string> {
+    const id = await this.#client.newConversation();
+    this.#ids.set(id, id);
+    return id;
+  }
+
+  conversations(): Promise<ConversationSummary[]> {
+    return this.#client.conversations();
+  }
+
+  async ask(handle: string, question: string, options: AskOptions = {}): Promise<EngineTurnResult> {
+    const id = this.#ids.get(handle) ?? handle;
+    let partial = "";
+    const events = options.events ?? {};
+    try {
+      return await this.#client.ask(id, question, {
+        ...options,
+        events: {
+          ...events,
+          onAnswerText: (text) => {
+            partial += text;
+            events.onAnswerText?.(text);
+          },
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof EngineLostError)) throw error;
+      recordEngineLost(this.#options.vaultDir, id, question, partial);
+      await this.#reconnect();
+      throw error;
+    }
+  }
+
+  async runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }> {
+    const conversation =
+      options.conversation && (this.#ids.get(options.conversation) ?? options.conversation);
+    try {
+      return await this.#client.runCommand(line, { ...options, ...(conversation ? { conversation } : {}) });
+    } catch (error) {
+      if (error instanceof EngineLostError) await this.#reconnect();
+      throw error;
+    }
+  }
+
+  watch(listener: (status: EngineStatus) => void): () => void {
+    let stopped = false;
+    let unwatch = () => {};
+    const follow = () => {
+      if (stopped) return;
+      unwatch = this.#client.watch(listener, () => {
+        if (stopped) return;
+        this.#reconnect().then(follow, () => setTimeout(follow, RETRY_MS));
+      });
+    };
+    follow();
+    return () => {
+      stopped = true;
+      unwatch();
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#client.close();
+  }
+
+  /** One reconnection at a time, however many streams noticed the loss. */
+  #reconnect(): Promise<void> {
+    this.#reconnecting ??= (async () => {
+      this.#options.notice("the engine went away; restarting it…");
+      const old = this.#client;
+      this.#client = await this.#options.restart();
+      await old.close();
+      for (const handle of this.#ids.keys()) this.#ids.set(handle, await this.#client.newConversation());
+      const status = await this.#client.status();
+      this.#options.notice(`the engine is back (pid ${status.pid}); carry on`);
+    })().finally(() => {
+      this.#reconnecting = undefined;
+    });
+    return this.#reconnecting;
+  }
+}
+
+/** The turn the lost engine was running, into its transcript, with what had been answered. */
+function recordEngineLost(vaultDir: string, session: string, question: string, partial: string): void {
+  new ConversationMemory({ vaultDir, session }).record({
+    question,
+    answer: partial,
+    commands: [],
+    stopped: "engine lost",
+    timings: {},
+  });
+}

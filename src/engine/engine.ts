@@ -1,0 +1,278 @@
+import type { ChatHistoryItem } from "node-llama-cpp";
+import type { App } from "../app.ts";
+import type { EngineControls } from "../commands/types.ts";
+import { hudModelFrom } from "../hud/model-state.ts";
+import { turnTokensPerSecond } from "../hud/turn-speed.ts";
+import type { Generation, LlamaBridge } from "../llm/bridge.ts";
+import { ContextOverflowError } from "../llm/errors.ts";
+import {
+  bridgeOptionsFor,
+  ModelLoader,
+  type ModelLoaderOptions,
+  type ModelState,
+} from "../llm/model-loader.ts";
+import { PrefixCache } from "../llm/prefix-cache.ts";
+import { runTurn } from "../planner/turn.ts";
+import { createStyle } from "../terminal/style.ts";
+import { type UpdateResult, updateIndex } from "../vault/index.ts";
+import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
+import { ConversationTable } from "./conversations.ts";
+import type { ConversationSummary, EngineModelState, EngineStatus } from "./protocol.ts";
+import { TurnQueue } from "./queue.ts";
+
+export interface ChatOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+}
+
+export interface EngineOptions {
+  /** How the model is opened (tests hand in a shared llama). */
+  open?: ModelLoaderOptions["open"];
+}
+
+/**
+ * The one owner of the model on a node: its loader, the conversations, the turn queue and the
+ * vault index update. `ember serve` puts it behind a socket; `--no-engine` uses it in-process.
+ * Everything that needs the model gets this object passed down; nothing reaches it through module
+ * state.
+ */
+export class Engine implements EngineApi, EngineControls {
+  readonly app: App;
+  readonly model: ModelLoader;
+  readonly #queue: TurnQueue;
+  readonly #conversations: ConversationTable;
+  readonly #prefixCache: PrefixCache;
+  readonly #listeners = new Set<(status: EngineStatus) => void>();
+  readonly #startedAt = new Date();
+  #indexed: Promise<void> = Promise.resolve();
+  #lastTurnTokensPerSecond: number | undefined;
+  #clients = 0;
+
+  constructor(app: App, options: EngineOptions = {}) {
+    this.app = app;
+    this.model = new ModelLoader({
+      resolve: (override) => bridgeOptionsFor(app, override),
+      ...(options.open ? { open: options.open } : {}),
+      onStateChange: (state) => {
+        logModelState(app, state);
+        this.#changed();
+      },
+    });
+    this.#queue = new TurnQueue(() => this.#changed());
+    this.#conversations = new ConversationTable(app.settings.vaultDir);
+    this.#prefixCache = new PrefixCache({ vaultDir: app.settings.vaultDir });
+  }
+
+  /** Starts what questions need in the background: the model load and the vault index update. */
+  start(): void {
+    this.model.start();
+    this.#indexed = updateIndex(this.app.settings.vaultDir)
+      .then((result) =>
+        this.app.logger.log.info("index updated", {
+          added: result.added,
+          updated: result.updated,
+          removed: result.removed,
+          unchanged: result.unchanged,
+          ms: result.ms,
+        }),
+      )
+      .catch((error: Error) => this.app.logger.log.warn("index update failed", { error: error.message }));
+  }
+
+  /** Brings the vault index up to date after any update already running (`ember index`). */
+  reindex(): Promise<UpdateResult> {
+    const run = this.#indexed.then(() => updateIndex(this.app.settings.vaultDir));
+    this.#indexed = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** A client connected (an event stream or a request in flight); call the result when it leaves. */
+  attach(): () => void {
+    this.#clients++;
+    this.#changed();
+    let gone = false;
+    return () => {
+      if (gone) return;
+      gone = true;
+      this.#clients--;
+      this.#changed();
+    };
+  }
+
+  /** Nobody connected and nothing queued: the idle clock may run. */
+  get idle(): boolean {
+    return this.#clients === 0 && !this.#queue.busy;
+  }
+
+  async status(): Promise<EngineStatus> {
+    return this.statusNow();
+  }
+
+  statusNow(): EngineStatus {
+    return {
+      pid: process.pid,
+      version: this.app.version,
+      vault: this.app.settings.vaultDir,
+      startedAt: this.#startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
+      model: engineModelState(this.model.state),
+      clients: this.#clients,
+      queue: this.#queue.state,
+      ...(this.#lastTurnTokensPerSecond !== undefined
+        ? { lastTurnTokensPerSecond: this.#lastTurnTokensPerSecond }
+        : {}),
+      conversations: this.#conversations.size,
+    };
+  }
+
+  async newConversation(): Promise<string> {
+    const conversation = this.#conversations.create();
+    this.app.logger.log.info("conversation", { id: conversation.id });
+    return conversation.id;
+  }
+
+  async conversations(): Promise<ConversationSummary[]> {
+    return this.#conversations.list();
+  }
+
+  hasConversation(id: string): boolean {
+    return this.#conversations.get(id) !== undefined;
+  }
+
+  async ask(id: string, question: string, options: AskOptions = {}): Promise<EngineTurnResult> {
+    const conversation = this.#conversations.get(id);
+    if (!conversation) throw new UnknownConversationError(id);
+    const events = options.events ?? {};
+    // The first turns wait for the index update so grounding sees the vault as it is now.
+    await this.#indexed;
+    const result = await this.#queue.run(
+      id,
+      options.signal,
+      async () => {
+        if (this.model.state.kind !== "ready") events.onLoading?.();
+        const bridge = await this.model.ready(options.signal);
+        events.onStarted?.();
+        return runTurn(
+          { app: this.app, bridge, memory: conversation.memory, prefixCache: this.#prefixCache },
+          { question, events, ...(options.signal ? { signal: options.signal } : {}) },
+        );
+      },
+      (position) => events.onQueued?.(position),
+    );
+    conversation.turns++;
+    conversation.lastQuestion = question;
+    const speed = turnTokensPerSecond(result.timings);
+    if (speed !== undefined) {
+      this.#lastTurnTokensPerSecond = speed;
+      this.#changed();
+    }
+    const problem = conversation.memory.problem;
+    return problem ? { ...result, transcriptProblem: problem } : result;
+  }
+
+  /**
+   * Runs a slash command at once, beside any turn: commands that need the model wait in the queue
+   * themselves (`useModel`).
+   */
+  async runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }> {
+    const run = await this.app.commands.run(line, {
+      app: this.app,
+      source: "operator",
+      out: options.out,
+      style: createStyle(options.color),
+      engine: this,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { ok: run.ok };
+  }
+
+  /** Switches the model after the turns already queued, so none loses its model halfway. */
+  useModel(target: string, signal?: AbortSignal): Promise<LlamaBridge> {
+    return this.#queue.run("model", signal, () => this.model.use(target));
+  }
+
+  /** Unloads the model once the turns queued before have finished; the next question loads it again. */
+  unloadModel(signal?: AbortSignal): Promise<void> {
+    return this.#queue.run("model", signal, () => this.model.unload());
+  }
+
+  /**
+   * Plain chat for other programs (the OpenAI-compatible route): the messages as the model's chat
+   * template renders them, one reply; no planner, no commands. Queued like any turn.
+   */
+  chat(
+    messages: readonly ChatHistoryItem[],
+    options: ChatOptions = {},
+  ): Promise<Generation & { model: string }> {
+    const { llm } = this.app.settings.config;
+    return this.#queue.run("api", options.signal, async () => {
+      const bridge = await this.model.ready(options.signal);
+      const prompt = bridge.renderChat(messages);
+      const room = bridge.contextSize - prompt.length;
+      if (room < 1) throw new ContextOverflowError(prompt.length + 1, bridge.contextSize);
+      const generation = await bridge.generate(prompt, {
+        maxTokens: Math.min(options.maxTokens ?? llm.maxTokens, room),
+        temperature: options.temperature ?? llm.temperature,
+        topP: options.topP ?? llm.topP,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onText ? { onText: options.onText } : {}),
+      });
+      return { ...generation, model: bridge.info.name };
+    });
+  }
+
+  watch(listener: (status: EngineStatus) => void): () => void {
+    this.#listeners.add(listener);
+    listener(this.statusNow());
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    await this.model.unload();
+  }
+
+  #changed(): void {
+    if (this.#listeners.size === 0) return;
+    const status = this.statusNow();
+    for (const listener of this.#listeners) listener(status);
+  }
+}
+
+/** A client named a conversation this engine does not have (it restarted, or a typo). */
+export class UnknownConversationError extends Error {
+  override name = "UnknownConversationError";
+  constructor(id: string) {
+    super(`no conversation ${id} in this engine`);
+  }
+}
+
+function engineModelState(state: ModelState): EngineModelState {
+  const hud = hudModelFrom(state);
+  if (state.kind === "ready")
+    return {
+      ...hud,
+      path: state.bridge.info.path,
+      threads: state.bridge.threads,
+      contextSize: state.bridge.contextSize,
+    };
+  if (state.kind === "loading" && state.path) return { ...hud, path: state.path };
+  if (state.kind === "failed") return { ...hud, error: state.error.message };
+  return hud;
+}
+
+function logModelState(app: App, state: ModelState): void {
+  if (state.kind === "ready")
+    app.logger.log.info("model ready", {
+      model: state.bridge.info.path,
+      threads: state.bridge.threads,
+      contextSize: state.bridge.contextSize,
+    });
+  if (state.kind === "failed") app.logger.log.warn("model failed", { error: state.error.message });
+}

@@ -1,0 +1,31 @@
+import type { App } from "../app.ts";
+import type { EngineApi } from "./api.ts";
+import { AttachedEngine } from "./attached.ts";
+import { engineWanted, startEngine } from "./auto-start.ts";
+import { Engine } from "./engine.ts";
+
+/**
+ * The engine a REPL or `ember ask` works with: the node's (found, or started detached), or, with
+ * `--no-engine` / EMBER_ENGINE=off or when none can be started, one in this process. `say` gets
+ * the one line that explains a fallback and the restart notices.
+ */
+export async function openEngine(app: App, say: (line: string) => void): Promise<EngineApi> {
+  const { vaultDir } = app.settings;
+  if (engineWanted(app.env)) {
+    try {
+      const client = await startEngine(vaultDir, app.env);
+      app.logger.log.info("engine attached", { socket: client.socket });
+      return new AttachedEngine(client, {
+        vaultDir,
+        restart: () => startEngine(vaultDir, app.env),
+        notice: say,
+      });
+    } catch (error) {
+      say(`cannot start the engine (${(error as Error).message}); running in-process`);
+      app.logger.log.warn("engine unavailable", { error: (error as Error).message });
+    }
+  }
+  const engine = new Engine(app);
+  engine.start();
+  return engine;
+}

@@ -1,0 +1,276 @@
+import { timingSafeEqual } from "node:crypto";
+import { chmodSync, unlinkSync } from "node:fs";
+import type { Server } from "bun";
+import * as v from "valibot";
+import { MATCH_MARKS, searchVault } from "../commands/search.ts";
+import { LlmError } from "../llm/errors.ts";
+import { PlanParseError } from "../planner/plan-schema.ts";
+import { DEFAULT_SEARCH_LIMIT } from "../vault/index.ts";
+import { type Engine, UnknownConversationError } from "./engine.ts";
+import { chatCompletions, listModels, openAiError } from "./openai.ts";
+import { MAX_REQUEST_BYTES } from "./protocol.ts";
+import { eventStream } from "./sse.ts";
+
+/**
+ * The engine's HTTP/1.1 API (docs/ENGINE.md) on its private Unix socket, and optionally on TCP
+ * behind a bearer token. Every handler is a thin translation to the Engine object.
+ */
+
+export interface ServeOptions {
+  socket: string;
+  /** `host:port` for TCP, with the token every TCP request must bear. */
+  tcp?: { hostname: string; port: number; token: string };
+  /** Asked to stop (`POST /v1/shutdown`, as `ember upgrade` does after a swap). */
+  onShutdown(): void;
+}
+
+export interface EngineServers {
+  tcpPort?: number;
+  stop(): void;
+}
+
+const TurnRequest = v.object({ question: v.pipe(v.string(), v.trim(), v.minLength(1, "question: empty")) });
+const CommandRequest = v.object({
+  line: v.pipe(v.string(), v.startsWith("/", "line: a slash command starts with /")),
+  conversation: v.optional(v.string()),
+  color: v.optional(v.boolean()),
+});
+const ModelRequest = v.variant("action", [
+  v.object({ action: v.literal("load") }),
+  v.object({ action: v.literal("unload") }),
+  v.object({ action: v.literal("use"), model: v.pipe(v.string(), v.minLength(1)) }),
+]);
+
+export function serveEngine(engine: Engine, options: ServeOptions): EngineServers {
+  /** The turn each conversation has queued or running, so `cancel` can reach it. */
+  const turns = new Map<string, AbortController>();
+  const handle = (request: Request) => route(engine, request, turns, options);
+  const unix = Bun.serve({
+    unix: options.socket,
+    maxRequestBodySize: MAX_REQUEST_BYTES,
+    fetch: handle,
+    error: internalError(engine),
+  });
+  chmodSync(options.socket, 0o600);
+  let tcp: Server<undefined> | undefined;
+  if (options.tcp) {
+    const token = options.tcp.token;
+    try {
+      tcp = Bun.serve({
+        hostname: options.tcp.hostname,
+        port: options.tcp.port,
+        maxRequestBodySize: MAX_REQUEST_BYTES,
+        // Streams stay open through long turns.
+        idleTimeout: 0,
+        fetch: (request) =>
+          bearerMatches(request, token) ? handle(request) : openAiError(401, "missing or wrong bearer token"),
+        error: internalError(engine),
+      });
+    } catch (error) {
+      unix.stop(true);
+      unlinkSync(options.socket);
+      throw new Error(
+        `engine.listen ${options.tcp.hostname}:${options.tcp.port}: ${(error as Error).message}`,
+      );
+    }
+  }
+  return {
+    ...(tcp?.port !== undefined ? { tcpPort: tcp.port } : {}),
+    stop() {
+      unix.stop(true);
+      tcp?.stop(true);
+      try {
+        unlinkSync(options.socket);
+      } catch {
+        // Already gone: nothing to clean up.
+      }
+    },
+  };
+}
+
+async function route(
+  engine: Engine,
+  request: Request,
+  turns: Map<string, AbortController>,
+  options: ServeOptions,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const path = url.pathname;
+  const method = request.method;
+  const turnPath = /^\/v1\/conversations\/([\w-]+)\/(turns|cancel)$/.exec(path);
+  try {
+    if (method === "GET" && path === "/v1/status") return Response.json(engine.statusNow());
+    if (method === "GET" && path === "/v1/events") return events(engine);
+    if (method === "GET" && path === "/v1/conversations") return Response.json(await engine.conversations());
+    if (method === "POST" && path === "/v1/conversations")
+      return Response.json({ id: await engine.newConversation() }, { status: 201 });
+    if (method === "POST" && turnPath?.[2] === "turns")
+      return turn(
+        engine,
+        turnPath[1]!,
+        v.parse(TurnRequest, await readJson(request)).question,
+        request,
+        turns,
+      );
+    if (method === "POST" && turnPath?.[2] === "cancel") {
+      const controller = turns.get(turnPath[1]!);
+      controller?.abort(new Error("cancelled"));
+      return Response.json({ cancelled: controller !== undefined });
+    }
+    if (method === "POST" && path === "/v1/commands")
+      return command(engine, v.parse(CommandRequest, await readJson(request)), request);
+    if (method === "POST" && path === "/v1/model")
+      return model(engine, v.parse(ModelRequest, await readJson(request)), request.signal);
+    if (method === "POST" && path === "/v1/index") {
+      return Response.json(await engine.reindex());
+    }
+    if (method === "GET" && path === "/v1/search") return search(engine, url);
+    if (method === "POST" && path === "/v1/shutdown") {
+      queueMicrotask(options.onShutdown);
+      return Response.json({ stopping: true });
+    }
+    if (method === "GET" && path === "/v1/models") return listModels(engine);
+    if (method === "POST" && path === "/v1/chat/completions")
+      return chatCompletions(engine, await readJson(request), request.signal);
+    return problem(404, `no route ${method} ${path} (see docs/ENGINE.md)`);
+  } catch (error) {
+    if (error instanceof v.ValiError) return problem(400, describeValiError(error));
+    if (error instanceof RequestTooLargeError) return problem(413, error.message);
+    if (error instanceof SyntaxError) return problem(400, `the body is not JSON: ${error.message}`);
+    if (error instanceof UnknownConversationError) return problem(404, error.message);
+    if (error instanceof LlmError) return problem(503, error.message);
+    throw error;
+  }
+}
+
+/** The engine's state now and at every change, for HUDs; the connection counts as a client. */
+function events(engine: Engine): Response {
+  let detach = () => {};
+  let unwatch = () => {};
+  const stream = eventStream({
+    onGone: () => {
+      unwatch();
+      detach();
+    },
+  });
+  detach = engine.attach();
+  unwatch = engine.watch((status) => stream.send("state", status));
+  return stream.response;
+}
+
+function turn(
+  engine: Engine,
+  id: string,
+  question: string,
+  request: Request,
+  turns: Map<string, AbortController>,
+): Response {
+  if (!engine.hasConversation(id)) throw new UnknownConversationError(id);
+  if (turns.has(id)) return problem(409, `conversation ${id} already has a turn queued or running`);
+  const controller = new AbortController();
+  turns.set(id, controller);
+  const detach = engine.attach();
+  // A client that goes away (Ctrl-C closes the request) cancels its own turn, queued or running.
+  const stream = eventStream({ onGone: () => controller.abort(new Error("client gone")) });
+  const signal = AbortSignal.any([request.signal, controller.signal]);
+  engine
+    .ask(id, question, {
+      signal,
+      events: {
+        onQueued: (position) => stream.send("queued", { position }),
+        onLoading: () => stream.send("loading", {}),
+        onStarted: () => stream.send("started", {}),
+        onCommandStart: (line) => stream.send("command", { line }),
+        onCommandOutput: (text) => stream.send("output", { text }),
+        onAnswerText: (text) => stream.send("answer", { text }),
+      },
+    })
+    .then((result) => stream.send("done", result))
+    .catch((error: Error) => {
+      if (!(error instanceof LlmError || error instanceof PlanParseError || signal.aborted))
+        engine.app.logger.log.error("turn failed", { error });
+      stream.send("error", { message: signal.aborted ? "interrupted" : error.message });
+    })
+    .finally(() => {
+      turns.delete(id);
+      detach();
+      stream.close();
+    });
+  return stream.response;
+}
+
+function command(engine: Engine, body: v.InferOutput<typeof CommandRequest>, request: Request): Response {
+  const stream = eventStream();
+  const write = (text: string) => stream.send("output", { text });
+  engine
+    .runCommand(body.line, {
+      ...(body.conversation ? { conversation: body.conversation } : {}),
+      color: body.color ?? false,
+      signal: request.signal,
+      out: { line: (text = "") => write(`${text}\n`), write },
+    })
+    .then((result) => stream.send("done", result))
+    .catch((error: Error) => stream.send("error", { message: error.message }))
+    .finally(() => stream.close());
+  return stream.response;
+}
+
+async function model(
+  engine: Engine,
+  body: v.InferOutput<typeof ModelRequest>,
+  signal: AbortSignal,
+): Promise<Response> {
+  if (body.action === "use") await engine.useModel(body.model, signal);
+  else if (body.action === "unload") await engine.unloadModel(signal);
+  else await engine.model.ready(signal);
+  return Response.json(engine.statusNow().model);
+}
+
+function search(engine: Engine, url: URL): Response {
+  const query = url.searchParams.get("q")?.trim() ?? "";
+  const limit = Number(url.searchParams.get("limit") ?? DEFAULT_SEARCH_LIMIT);
+  if (query === "") return problem(400, "q: empty");
+  if (!Number.isInteger(limit) || limit < 1) return problem(400, "limit: expected a whole number of hits");
+  // Marks around matched words, which the client's renderer turns bold after sanitizing the text.
+  const marks = url.searchParams.get("marks") === "1" ? MATCH_MARKS : (["", ""] as const);
+  return Response.json({ query, hits: searchVault(engine.app.settings.vaultDir, query, limit, marks) });
+}
+
+class RequestTooLargeError extends Error {
+  constructor() {
+    super(`the body is larger than ${MAX_REQUEST_BYTES} bytes`);
+  }
+}
+
+/** The body as JSON, refused past MAX_REQUEST_BYTES before it is parsed. */
+async function readJson(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw new RequestTooLargeError();
+  const text = await request.text();
+  if (text.length > MAX_REQUEST_BYTES) throw new RequestTooLargeError();
+  return JSON.parse(text || "{}");
+}
+
+function bearerMatches(request: Request, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function problem(status: number, message: string): Response {
+  return Response.json({ error: message }, { status });
+}
+
+function describeValiError(error: v.ValiError<v.GenericSchema>): string {
+  const issue = error.issues[0];
+  const path = issue?.path?.map((p: { key: unknown }) => String(p.key)).join(".");
+  return path ? `${path}: ${issue?.message}` : (issue?.message ?? "invalid request");
+}
+
+function internalError(engine: Engine) {
+  return (error: Error) => {
+    engine.app.logger.log.error("request failed", { error });
+    return problem(500, "the engine failed on this request; see its log");
+  };
+}
