@@ -27,12 +27,16 @@ export function eventStream(
     open = false;
     options.onGone?.();
   };
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      cancel: gone,
     },
-    cancel: gone,
-  });
+    // Counted in bytes, so desiredSize is minus the bytes the client has not taken yet.
+    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+  );
   const push = (text: string) => {
     if (!open || !controller) return;
     if ((controller.desiredSize ?? 0) < -MAX_UNREAD_BYTES) {
