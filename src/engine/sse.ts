@@ -35,7 +35,7 @@ export function eventStream(
       cancel: gone,
     },
     // Counted in bytes, so desiredSize is minus the bytes the client has not taken yet.
-    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+    { highWaterMark: 0, size: (chunk) => chunk?.byteLength ?? 0 },
   );
   const push = (text: string) => {
     if (!open || !controller) return;
