@@ -3,10 +3,12 @@ import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
 import { Engine } from "../engine/engine.ts";
 import { exitWhenIdle } from "../engine/idle.ts";
-import { claimPidFile, isAlive } from "../engine/pid-file.ts";
+import { claimPidFile } from "../engine/pid-file.ts";
+import { restartDelayMs } from "../engine/restart-backoff.ts";
 import { type EngineServers, serveEngine } from "../engine/server.ts";
 import { enginePaths, preparePrivateFolder } from "../engine/socket-path.ts";
 import { initToken, readToken, tokenFilePath } from "../engine/token.ts";
+import { isAlive } from "../os/process-alive.ts";
 
 /** How often a second `ember serve` checks whether the running engine has gone. */
 const WAIT_POLL_MS = 2000;
@@ -23,6 +25,12 @@ export default defineCommand({
       default: false,
       description:
         "create the bearer token file for engine.listen (0600) unless it exists, print its path, and exit",
+    },
+    wait: {
+      type: "boolean",
+      default: true,
+      description:
+        "if this vault's engine already runs, wait to take over when it exits (--no-wait: exit at once)",
     },
   },
   async run({ args }) {
@@ -44,6 +52,10 @@ export default defineCommand({
     // One engine per user and vault: a second one (the init script while a client's runs) waits
     // for the first to go, then takes over, so a supervisor sees a process that stays up.
     let claim = claimPidFile(paths.pidFile);
+    if (!claim.held && !args.wait) {
+      process.stderr.write(`ember serve: the engine for this vault already runs as pid ${claim.pid}\n`);
+      return;
+    }
     if (!claim.held)
       process.stderr.write(
         `ember serve: the engine for this vault runs as pid ${claim.pid}; waiting for it to exit\n`,
@@ -87,8 +99,11 @@ export default defineCommand({
       ...(servers.tcpPort !== undefined ? { tcp: `${tcp?.hostname}:${servers.tcpPort}` } : {}),
       pid: process.pid,
     });
-    // Primes llama.cpp now, so the operator lands in a console that is already ready.
-    engine.start();
+    // Primes llama.cpp now, so the operator lands in a console that is already ready; after a crash
+    // loop, later and later (a question still loads it at once).
+    const delay = restartDelayMs(paths.startsFile);
+    if (delay > 0) app.logger.log.warn("engine restarted quickly; priming the model later", { ms: delay });
+    setTimeout(() => engine.start(), delay);
     stopIdle = exitWhenIdle(engine, app.settings.config.engine.idleMinutes, () => void stop("idle"));
   },
 });

@@ -2,6 +2,7 @@ import { realpathSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { defineCommand } from "citty";
 import { formatIssue, loadConfig } from "../config/load.ts";
+import { restartEngine } from "../engine/restart.ts";
 import { isCompiled } from "../os/compiled.ts";
 import { UpdateError } from "../update/errors.ts";
 import { installLayout, resolveInstallPath, rollbackToPrevious } from "../update/install.ts";
@@ -40,6 +41,7 @@ export default defineCommand({
         console.log(
           `restored ember ${restored} at ${installPath}; ember ${current} is kept as ${layout.previousPath}`,
         );
+        await restartEngineOn(installPath, loadConfig().vaultDir);
         return;
       }
       const { config, vaultDir } = updateConfig();
@@ -57,6 +59,7 @@ export default defineCommand({
         progress: (label) => progressOnTerminal(label),
       });
       if (args.json) process.stdout.write(`${JSON.stringify(checkJson(outcome), null, 2)}\n`);
+      if (outcome.kind === "installed") await restartEngineOn(installPath, vaultDir);
     } catch (error) {
       if (!(error instanceof UpdateError)) throw error;
       process.stderr.write(`ember upgrade: ${error.message}\n`);
@@ -64,6 +67,16 @@ export default defineCommand({
     }
   },
 });
+
+/** The node's engine runs the new binary from now on; a restart that fails is one line, not a failed upgrade. */
+async function restartEngineOn(installPath: string, vaultDir: string): Promise<void> {
+  try {
+    const pid = await restartEngine(vaultDir, process.env, installPath);
+    if (pid !== undefined) console.log(`restarted the engine on the new binary (pid ${pid})`);
+  } catch (error) {
+    process.stderr.write(`ember upgrade: the engine did not restart: ${(error as Error).message}\n`);
+  }
+}
 
 /** `ember upgrade --check --json`: the versions, whether the channel's is newer, and from where. */
 function checkJson(outcome: UpgradeOutcome) {

@@ -27,12 +27,14 @@ export async function findEngine(vaultDir: string): Promise<EngineClient | undef
 
 /**
  * The engine of this user and vault: the one answering on the socket, or one started now as a
- * detached `ember serve` (this same binary, or `bun src/main.ts serve` from a checkout). Throws
- * EngineUnavailableError with the reason in one line when none can be had.
+ * detached `ember serve` (this same binary, or `bun src/main.ts serve` from a checkout; `ember`
+ * names another, as after an upgrade). Throws EngineUnavailableError with the reason in one line
+ * when none can be had.
  */
 export async function startEngine(
   vaultDir: string,
   env: Record<string, string | undefined>,
+  ember: string[] = emberArgv(),
 ): Promise<EngineClient> {
   const found = await findEngine(vaultDir);
   if (found) return found;
@@ -42,7 +44,8 @@ export async function startEngine(
   const errFd = openSync(errFile, "w", 0o600);
   let exited: number | undefined;
   try {
-    const child = Bun.spawn([...emberArgv(), "serve"], {
+    // --no-wait: if another starter won the race, this one leaves instead of waiting in the background.
+    const child = Bun.spawn([...ember, "serve", "--no-wait"], {
       env: { ...env, EMBER_ENGINE: "on" },
       stdin: "ignore",
       stdout: "ignore",

@@ -128,6 +128,7 @@ export class Engine implements EngineApi, EngineControls {
         ? { lastTurnTokensPerSecond: this.#lastTurnTokensPerSecond }
         : {}),
       conversations: this.#conversations.size,
+      supervised: Boolean(this.app.env.RC_SVCNAME),
     };
   }
 

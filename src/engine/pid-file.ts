@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { isAlive } from "../os/process-alive.ts";
 
 /**
  * One engine per user and vault, even when a client and the init script start one at the same
@@ -41,15 +42,5 @@ export function readPid(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's: not ours to take over.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

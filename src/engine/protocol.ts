@@ -35,6 +35,8 @@ export interface EngineStatus {
   queue: EngineQueueState;
   lastTurnTokensPerSecond?: number;
   conversations: number;
+  /** Started by a supervisor (OpenRC's supervise-daemon sets RC_SVCNAME), which restarts it. */
+  supervised: boolean;
 }
 
 export interface ConversationSummary {

@@ -126,7 +126,8 @@ async function route(
     }
     if (method === "GET" && path === "/v1/search") return search(engine, url);
     if (method === "POST" && path === "/v1/shutdown") {
-      queueMicrotask(options.onShutdown);
+      // After the answer has left: stopping closes every connection.
+      setTimeout(options.onShutdown, 100);
       return Response.json({ stopping: true });
     }
     if (method === "GET" && path === "/v1/models") return listModels(engine);

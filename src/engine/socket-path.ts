@@ -16,6 +16,8 @@ export interface EnginePaths {
   socket: string;
   /** Holds the running engine's pid: one engine per user and vault, even when two start at once. */
   pidFile: string;
+  /** When the engine last started, to back off when it keeps restarting. */
+  startsFile: string;
 }
 
 export function enginePaths(
@@ -25,7 +27,8 @@ export function enginePaths(
 ): EnginePaths {
   const folder = join(tmp, `ember-${uid}`);
   const key = createHash("sha256").update(resolve(vaultDir)).digest("hex").slice(0, 16);
-  return { folder, socket: join(folder, `engine-${key}.sock`), pidFile: join(folder, `engine-${key}.pid`) };
+  const base = join(folder, `engine-${key}`);
+  return { folder, socket: `${base}.sock`, pidFile: `${base}.pid`, startsFile: `${base}.starts` };
 }
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { syncDirectory } from "../fs/atomic-write.ts";
 import { isCompiled } from "../os/compiled.ts";
+import { isAlive } from "../os/process-alive.ts";
 import { installLayout, rollbackToPrevious } from "./install.ts";
 import { readStartMarker, writeStartMarker } from "./marker-file.ts";
 import { EMBER_VERSION } from "./version.ts";
@@ -95,15 +96,6 @@ function samePath(a: string, b: string): boolean {
     return realpathSync(a) === realpathSync(b);
   } catch {
     return a === b;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
