@@ -18,6 +18,8 @@ export interface PdfPage {
   lines?: PdfLine[];
   /** Draw a small grey image instead of text: a scanned page. */
   image?: boolean;
+  /** The page's content stream as given, already encoded with `filter` (a decompression bomb). */
+  contents?: { filter: "FlateDecode"; data: Uint8Array };
 }
 
 export interface PdfOutlineItem {
@@ -75,7 +77,13 @@ export function makePdf(pages: readonly PdfPage[], options: PdfOptions = {}): Ui
     } else {
       drawing = textOperators(page.lines ?? []);
     }
-    set(content, stream("", drawing));
+    const raw = page.contents;
+    set(
+      content,
+      raw === undefined
+        ? stream("", drawing)
+        : stream(`/Filter /${raw.filter}`, Buffer.from(raw.data).toString("latin1")),
+    );
     set(
       pageObj,
       `<< /Type /Page /Parent ${pageTree} 0 R /MediaBox [0 0 ${PAGE_WIDTH} ${PAGE_HEIGHT}] ` +
