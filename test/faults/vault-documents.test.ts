@@ -72,7 +72,7 @@ describe("ember index on documents that cannot be read", () => {
         ),
         "skipped docs/bomb.pdf: needed more than 512 MiB of memory to read",
         "skipped docs/garbage.pdf: corrupt or truncated PDF",
-        "skipped docs/huge.pdf: larger than 67108864 bytes",
+        "skipped docs/huge.pdf: is 65.0 MiB, over the 64.0 MiB limit; not read",
         "skipped docs/latin1.md: not valid UTF-8",
         "skipped docs/locked.pdf: encrypted: needs a password",
         "skipped docs/scan.pdf: no text layer: scanned?",
