@@ -31,6 +31,9 @@ const FULL: RunShape = {
     vaultFiles: 10_000,
     vaultQueries: 200,
     vaultChanges: 10,
+    mixedPdfs: 1000,
+    mixedHtml: 100,
+    mixedEpubs: 20,
   },
 };
 
@@ -45,6 +48,9 @@ const QUICK: RunShape = {
     vaultFiles: 1000,
     vaultQueries: 50,
     vaultChanges: 5,
+    mixedPdfs: 50,
+    mixedHtml: 10,
+    mixedEpubs: 2,
   },
 };
 

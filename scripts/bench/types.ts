@@ -38,8 +38,14 @@ export interface BenchSizes {
   vaultFiles: number;
   /** Vault queries timed for p50/p95. Full: 200. */
   vaultQueries: number;
-  /** Files changed before the incremental re-index. Full: 10. */
+  /** Files changed before the incremental re-index (in each vault). Full: 10. */
   vaultChanges: number;
+  /** The mixed vault's 10-page PDF manuals. Full: 1,000. */
+  mixedPdfs: number;
+  /** The mixed vault's saved HTML pages. Full: 100. */
+  mixedHtml: number;
+  /** The mixed vault's 10-chapter EPUB books. Full: 20. */
+  mixedEpubs: number;
 }
 
 export interface BenchContext {

@@ -27,6 +27,9 @@ const SIZES = {
   vaultFiles: 0,
   vaultQueries: 0,
   vaultChanges: 0,
+  mixedPdfs: 0,
+  mixedHtml: 0,
+  mixedEpubs: 0,
 };
 
 function tinyContext(sizes: Partial<typeof SIZES> = {}): BenchContext & { lines: string[] } {

@@ -33,6 +33,9 @@ const TINY_SIZES = {
   vaultFiles: 200,
   vaultQueries: 20,
   vaultChanges: 3,
+  mixedPdfs: 6,
+  mixedHtml: 2,
+  mixedEpubs: 1,
 };
 
 function tinyContext(overrides: Partial<BenchSettings> = {}): BenchContext & { lines: string[] } {
@@ -201,6 +204,9 @@ describe("settings and machine", () => {
       vaultFiles: 10_000,
       vaultQueries: 200,
       vaultChanges: 10,
+      mixedPdfs: 1000,
+      mixedHtml: 100,
+      mixedEpubs: 20,
     });
     expect(full.repetitions).toBe(3);
     expect(full.model.bytes).toBe(699_249_792);
@@ -253,9 +259,17 @@ describe("vault section", () => {
     expect(incremental.changes).toBe(3);
     expect(incremental.runs).toHaveLength(2);
     expect(incremental.ratioToFull).toBeGreaterThan(0);
-    expect(rows.map((row) => row.section)).toEqual(["vault", "vault", "vault"]);
+    // Beside the Markdown figures, the same three for the mixed vault of PDF, HTML and EPUB files.
+    const mixed = result.mixed as typeof result & { pdfs: number };
+    expect(mixed).toMatchObject({ pdfs: 6, html: 2, epubs: 1, files: 12 }); // and the three core documents
+    expect(mixed.chunks as number).toBeGreaterThan(6 * 10);
+    expect((mixed.query as { withHits: number }).withHits).toBe(20);
+    expect((mixed.incremental as { changes: number }).changes).toBe(3);
+    expect(rows.map((row) => row.section)).toEqual(Array(6).fill("vault"));
     expect(rows[0]!.figure).toContain("203 files");
     expect(rows[2]!.ratio).toBeGreaterThan(0);
+    expect(rows[3]!.figure).toStartWith("mixed (6 PDFs of 10 pages, 2 HTML, 1 EPUB): full index, 12 files");
+    expect(rows[5]!.ratio).toBeGreaterThan(0);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { updateIndex } from "../../src/vault/index.ts";
+import { openVaultIndex, updateIndex } from "../../src/vault/index.ts";
 
 const script = join(import.meta.dir, "../../scripts/make-vault.ts");
 const cleanup: string[] = [];
@@ -51,6 +51,40 @@ describe("scripts/make-vault.ts", () => {
     const result = await updateIndex(dir);
     expect(result).toMatchObject({ scanned: 23, added: 23 });
     expect(result.chunks).toBeGreaterThan(40);
+  });
+
+  test("--pdfs, --html and --epubs add manuals, saved pages and books, without changing the Markdown", async () => {
+    const [plain, mixed, again] = [outDir(), outDir(), outDir()];
+    expect(run(plain, "--files", "5").code).toBe(0);
+    expect(run(mixed, "--files", "5", "--pdfs", "3", "--html", "2", "--epubs", "1").code).toBe(0);
+    expect(run(again, "--files", "5", "--pdfs", "3", "--html", "2", "--epubs", "1").code).toBe(0);
+    const files = snapshot(mixed);
+    expect(snapshot(again)).toEqual(files);
+    for (const [path, text] of Object.entries(snapshot(plain))) expect(files[path]).toBe(text);
+    expect(
+      Object.keys(files)
+        .filter((p) => !p.endsWith(".md"))
+        .sort(),
+    ).toEqual([
+      "/docs/books/section-000/book-00000.epub",
+      "/docs/manuals/section-000/manual-00000.pdf",
+      "/docs/manuals/section-000/manual-00001.pdf",
+      "/docs/manuals/section-000/manual-00002.pdf",
+      "/docs/web/section-000/page-00000.html",
+      "/docs/web/section-000/page-00001.html",
+    ]);
+    const result = await updateIndex(mixed);
+    expect(result).toMatchObject({ added: 14, skipped: [] });
+    const index = openVaultIndex(mixed);
+    try {
+      const hits = index.search("antenna radio battery generator", { limit: 200 });
+      expect(new Set(hits.filter((h) => h.page !== undefined).map((h) => h.page))).toEqual(
+        new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+      );
+      expect(hits.some((h) => h.chapter === 10)).toBe(true);
+    } finally {
+      index.close();
+    }
   });
 
   test("bad arguments exit 1 with a one-line reason", () => {
