@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { makeEpub } from "../../scripts/lib/epub-writer.ts";
 import { makePdf, type PdfPage } from "../../scripts/lib/pdf-writer.ts";
+import { formatBytes } from "../../src/terminal/bytes.ts";
 import { INDEX_FILE, openVaultIndex, updateIndex } from "../../src/vault/index.ts";
 
 const cleanup: string[] = [];
@@ -124,7 +125,12 @@ describe("indexing PDF, HTML and EPUB", () => {
     const vault = makeVault({ "docs/manual.pdf": radioManual(), "docs/page.html": "<p>small page</p>" });
     const size = statSync(join(vault, "docs/manual.pdf")).size;
     const result = await updateIndex(vault, { limits: { maxBinaryFileBytes: size - 1 } });
-    expect(result.skipped).toEqual([{ path: "docs/manual.pdf", reason: `larger than ${size - 1} bytes` }]);
+    expect(result.skipped).toEqual([
+      {
+        path: "docs/manual.pdf",
+        reason: `is ${formatBytes(size)}, over the ${formatBytes(size - 1)} limit; not read`,
+      },
+    ]);
     expect(result.added).toBe(1);
   });
 });

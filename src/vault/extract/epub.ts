@@ -6,6 +6,7 @@
 import { posix } from "node:path";
 import { type UnzipFileInfo, unzipSync } from "fflate";
 import { parse } from "node-html-parser";
+import { formatBytes } from "../../terminal/bytes.ts";
 import { DocumentProblem, type ExtractedPart } from "./document.ts";
 import { extractHtml } from "./html.ts";
 
@@ -113,7 +114,7 @@ class BoundedZip {
       // (fflate writes no further), so the declared size is what this entry can cost.
       if (entry.originalSize > this.#left) {
         throw new DocumentProblem(
-          `${entry.name} unpacks to ${entry.originalSize} bytes, past the ${this.#cap}-byte cap (zip bomb?)`,
+          `${entry.name} unpacks to ${formatBytes(entry.originalSize)}, over the ${formatBytes(this.#cap)} limit (zip bomb?)`,
         );
       }
       this.#left -= entry.originalSize;

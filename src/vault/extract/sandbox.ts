@@ -4,6 +4,7 @@
  * memory goes with it) and the next file gets a fresh one.
  */
 import { isCompiled } from "../../os/compiled.ts";
+import { formatBytes } from "../../terminal/bytes.ts";
 import { DocumentProblem, type ExtractedPart } from "./document.ts";
 import type { DocumentFormat, ExtractLimits } from "./formats.ts";
 
@@ -18,7 +19,6 @@ export type ExtractReply = { id: number; parts: ExtractedPart[] } | { id: number
 
 /** How often the process's memory is looked at while a file is parsed. */
 const MEMORY_POLL_MS = 50;
-const MiB = 1024 * 1024;
 
 /**
  * The worker's module: beside this file from source; inside the single-file binary, the second
@@ -30,10 +30,6 @@ function workerUrl(): string {
 
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= MiB ? `${Math.round(bytes / MiB)} MiB` : `${bytes} bytes`;
 }
 
 export class ExtractionSandbox {

@@ -50,7 +50,7 @@ describe("ExtractionSandbox", () => {
     const s = sandbox();
     const limits = { ...DEFAULT_EXTRACT_LIMITS, maxMemoryGrowthBytes: 1 };
     expect(await problemOf(s.extract("pdf", LONG_MANUAL, limits))).toBe(
-      "needed more than 1 bytes of memory to read",
+      "needed more than 1 B of memory to read",
     );
   });
 
