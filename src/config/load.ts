@@ -10,6 +10,7 @@ import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
 import { displayPath, expandPath, xdgVaultDir } from "./paths.ts";
 import { capProblemLines, ProblemList } from "./problem-list.ts";
 import { type MappedKey, translatePythonConfig } from "./python-ember.ts";
+import { dropRetiredKeys } from "./retired-keys.ts";
 import { type Config, ConfigSchema } from "./schema.ts";
 import { cloneTree, getPath, hasPath, isTree, leaves, setPath, type Tree } from "./tree.ts";
 
@@ -95,7 +96,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const python = translatePythonConfig(layer.data);
     layer.data = python.data;
     layer.renamed = python.mapped;
-    const located = python.unused.map((unused) => ({ unused, pos: locate(layer.yaml, unused.path, "key") }));
+    const unusedKeys = [...python.unused, ...dropRetiredKeys(layer.data)];
+    const located = unusedKeys.map((unused) => ({ unused, pos: locate(layer.yaml, unused.path, "key") }));
     located.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
     for (const { unused, pos } of located) {
       warnings.push({

@@ -8,6 +8,12 @@ const count = (what: string) =>
   v.pipe(v.number(`expected a number (${what})`), v.integer(`expected a whole number (${what})`));
 const positive = (what: string) => v.pipe(count(what), v.minValue(1, `expected at least 1 (${what})`));
 const nonNegative = (what: string) => v.pipe(count(what), v.minValue(0, `expected 0 or more (${what})`));
+const fraction = () =>
+  v.pipe(
+    v.number("expected a number"),
+    v.minValue(0, "expected 0 or more"),
+    v.maxValue(1, "expected at most 1"),
+  );
 const text = (what: string) => v.string(`expected text (${what})`);
 const agentList = v.array(
   v.picklist(AGENT_NAMES, `expected one of the agent names: ${AGENT_NAMES.join(", ")}`),
@@ -26,11 +32,7 @@ export const ConfigSchema = v.strictObject({
       v.minValue(0, "expected 0 or more"),
       v.maxValue(2, "expected at most 2"),
     ),
-    topP: v.pipe(
-      v.number("expected a number"),
-      v.minValue(0, "expected 0 or more"),
-      v.maxValue(1, "expected at most 1"),
-    ),
+    topP: fraction(),
     contextSize: v.pipe(positive("tokens"), v.minValue(256, "expected at least 256 tokens")),
     threads: nonNegative("threads; 0 means the physical cores"),
     timeoutSeconds: positive("seconds"),
@@ -46,11 +48,7 @@ export const ConfigSchema = v.strictObject({
     windowTokens: positive("tokens"),
     windowLines: nonNegative("lines"),
     maxExcerpts: nonNegative("excerpts"),
-    relativeScore: v.pipe(
-      v.number("expected a number (a fraction of the best score)"),
-      v.minValue(0, "expected 0..1 (a fraction of the best score)"),
-      v.maxValue(1, "expected 0..1 (a fraction of the best score)"),
-    ),
+    relativeScore: fraction(),
   }),
   log: v.strictObject({
     level: v.picklist(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(", ")}`),

@@ -62,6 +62,15 @@ describe("loadConfig", () => {
     ]);
   });
 
+  test("a key an earlier Ember read is a warning naming what replaced it; the config stays valid", () => {
+    const loaded = load(vaultWith({ "a.yml": "llm:\n  maxTokens: 64\n  groundingTokens: 900\n" }));
+    expect(loaded.valid).toBe(true);
+    expect(loaded.warnings.map(formatIssue)).toEqual([
+      "config/a.yml:3:3 llm.groundingTokens: replaced by grounding.coreTokens and grounding.turnTokens (docs/GROUNDING.md), not used",
+    ]);
+    expect(loaded.config.llm.maxTokens).toBe(64);
+  });
+
   test("an unknown key is refused where it stands", () => {
     const loaded = load(vaultWith({ "x.yml": "llm:\n  maxTokns: 3\n" }));
     expect(loaded.issues.map(formatIssue)).toEqual(["config/x.yml:2:3 llm.maxTokns: unknown key"]);
