@@ -28,6 +28,8 @@ export const restart: Section = async (ctx) => {
     // Greedy: both processes make the same plan, so they run the same commands and answer alike.
     LLAMA_CPP_TEMPERATURE: String(TEMPERATURE),
     NO_COLOR: "1",
+    // A restart is a process that loads the model itself: no engine to attach to or leave behind.
+    EMBER_ENGINE: "off",
   };
   const asked = question(1);
   const ask = async (cached: boolean) => {

@@ -34,6 +34,8 @@ function placeAlone(binaryName: string): { dir: string; env: Record<string, stri
     EMBER_SYSTEM_CONFIG: "/nonexistent",
     LLAMA_CPP_THREADS: "1",
     LLAMA_CPP_MAX_TOKENS: "24",
+    // In-process: these commands are tested alone; an auto-started engine would outlive the test.
+    EMBER_ENGINE: "off",
   };
   return { dir, env, binary };
 }
