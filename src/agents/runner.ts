@@ -40,7 +40,8 @@ export function runBootAgents(options: AgentRunOptions): Promise<Map<AgentName, 
 
 /**
  * Runs one agent now, plus any of its dependencies that have no result in `options.previous`.
- * The map holds only what ran in this call.
+ * Asked for by name, it runs even when the config disables it (its disabled dependencies do
+ * not). The map holds only what ran in this call.
  */
 export function runAgentOnDemand(
   name: AgentName,
@@ -51,7 +52,7 @@ export function runAgentOnDemand(
     const result = finished({ status: "failed", summary: `no agent named ${name}`, details: {} }, 0);
     return Promise.resolve(new Map([[name, result]]));
   }
-  return runTargets([agent], options);
+  return runTargets([agent], options, true);
 }
 
 /**
@@ -61,7 +62,9 @@ export function runAgentOnDemand(
 async function runTargets(
   targets: readonly Agent[],
   options: AgentRunOptions,
+  evenIfDisabled = false,
 ): Promise<Map<AgentName, AgentResult>> {
+  const asked = new Set(evenIfDisabled ? targets.map((agent) => agent.name) : []);
   const known = options.agents ?? BUILTIN_AGENTS;
   const byName = new Map(known.map((agent) => [agent.name, agent]));
   const previous = options.previous ?? new Map<AgentName, AgentResult>();
@@ -74,7 +77,7 @@ async function runTargets(
     const deps = (agent.dependsOn ?? []).flatMap((dep) => pending.get(dep) ?? []);
     const promise = cycle
       ? Promise.resolve(finished({ status: "failed", summary: `dependency cycle: ${cycle}`, details: {} }, 0))
-      : Promise.all(deps).then(() => runOne(agent, options, results));
+      : Promise.all(deps).then(() => runOne(agent, options, results, asked.has(agent.name)));
     pending.set(
       agent.name,
       promise.then((result) => {
@@ -132,8 +135,9 @@ async function runOne(
   agent: Agent,
   options: AgentRunOptions,
   results: ReadonlyMap<AgentName, AgentResult>,
+  evenIfDisabled: boolean,
 ): Promise<AgentResult> {
-  if (!isAgentEnabled(options.config, agent.name))
+  if (!evenIfDisabled && !isAgentEnabled(options.config, agent.name))
     return finished({ status: "skipped", summary: "disabled", details: {} }, 0);
   if (agent.requiresReady && !options.configValid)
     return finished({ status: "skipped", summary: "config invalid", details: {} }, 0);

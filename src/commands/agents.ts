@@ -1,55 +1,100 @@
 import { AGENT_NAMES, type AgentName } from "../agents/names.ts";
 import { isAgentEnabled } from "../agents/registry.ts";
-import { describePlannerAccess } from "../plugins/trust.ts";
+import type { App } from "../app.ts";
+import { describeSource } from "../config/describe.ts";
+import { setConfigValues } from "../config/write.ts";
 import { statusMark } from "../status/render.ts";
+import type { Style } from "../terminal/style.ts";
 import { formatTable } from "../terminal/table.ts";
-import { pluginRequests } from "./plugins.ts";
-import { type SlashCommand, UsageError } from "./types.ts";
+import { type CommandOutput, type SlashCommand, UsageError } from "./types.ts";
+
+const ACTIONS = ["run", "enable", "disable"] as const;
 
 const isAgentName = (name: string): name is AgentName => (AGENT_NAMES as readonly string[]).includes(name);
 
+function agentNamed(name: string | undefined): AgentName {
+  if (name && isAgentName(name)) return name;
+  throw new UsageError(`no agent named ${name || "(none)"}; agents: ${AGENT_NAMES.join(", ")}`);
+}
+
 export const agentsCommand: SlashCommand = {
   name: "agents",
-  summary: "list agents with their last result, or run one now",
-  usage: "/agents [run NAME]",
-  // Listing is read-only; `run` is refused for the planner below.
+  summary: "list agents with their last result, run one now, or enable/disable one in the vault's config",
+  usage: "/agents [run|enable|disable NAME]",
+  // Listing is read-only; the actions are refused for the planner below.
   plannerAllowed: true,
   requiresReady: false,
   complete(args) {
-    if (args.length === 0) return ["run"];
-    if (args.length === 1 && args[0] === "run") return AGENT_NAMES;
+    if (args.length === 0) return ACTIONS;
+    if (args.length === 1 && (ACTIONS as readonly string[]).includes(args[0] ?? "")) return AGENT_NAMES;
     return [];
   },
   async run(args, { app, out, style, source }) {
-    if (args[0] === "run") {
-      if (source === "planner") throw new Error("running agents is operator only");
-      const name = args[1] ?? "";
-      if (!isAgentName(name))
-        throw new UsageError(`no agent named ${name || "(none)"}; agents: ${AGENT_NAMES.join(", ")}`);
-      if (!isAgentEnabled(app.settings.config, name))
-        out.line(style.yellow(`agent ${name} is disabled in config; running it once anyway`));
-      const ran = await app.agents.run(name);
-      const result = ran.get(name);
-      out.line(
-        `${name}: ${statusMark(result?.status, style)} ${result?.summary ?? ""} ${style.dim(`(${result?.ms ?? 0} ms)`)}`,
-      );
+    const [action, name] = args;
+    if (action === undefined) {
+      listAgents(app, out, style);
       return;
     }
-    if (args.length > 0) throw new UsageError(`unknown action ${args[0]}`);
-    const rows = AGENT_NAMES.map((name) => {
-      const last = app.agents.results.get(name);
-      const enabled = isAgentEnabled(app.settings.config, name);
-      return [
-        name,
-        enabled ? "enabled" : style.dim("disabled"),
-        statusMark(last?.status, style),
-        last?.summary ?? "",
-        last ? style.dim(`${last.ms} ms`) : "",
-      ];
-    });
-    for (const line of formatTable(rows, "  ")) out.line(line);
-    // A manifest's plannerAllowed is a request; say so next to the agent that found it.
-    for (const request of pluginRequests(app).filter((r) => r.requested.length > 0))
-      out.line(`plugin ${request.plugin}: ${describePlannerAccess(request)}`);
+    if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action ${action}`);
+    if (source === "planner") throw new Error(`${action} is for the operator only`);
+    const agent = agentNamed(name);
+    if (action === "run") await runOnce(app, agent, out, style);
+    else setEnabled(app, agent, action === "enable", out, style);
   },
 };
+
+function listAgents(app: App, out: CommandOutput, style: Style): void {
+  const rows = AGENT_NAMES.map((name) => {
+    const last = app.agents.results.get(name);
+    const enabled = isAgentEnabled(app.settings.config, name);
+    return [
+      name,
+      enabled ? "enabled" : style.dim("disabled"),
+      statusMark(last?.status, style),
+      last?.summary ?? "",
+      last ? style.dim(`${last.ms} ms`) : "",
+    ];
+  });
+  for (const line of formatTable(rows, "  ")) out.line(line);
+}
+
+/** One line, whether or not the config disables the agent: asked for by name, it runs. */
+async function runOnce(app: App, name: AgentName, out: CommandOutput, style: Style): Promise<void> {
+  const disabled = !isAgentEnabled(app.settings.config, name);
+  const result = (await app.agents.run(name)).get(name);
+  const note = disabled ? style.dim(" · disabled in config, ran once") : "";
+  out.line(
+    `${name}: ${statusMark(result?.status, style)} ${result?.summary ?? ""} ${style.dim(`(${result?.ms ?? 0} ms)`)}${note}`,
+  );
+}
+
+/**
+ * Writes `agents.disabled` (and `agents.enabled`, when it lists agents and must name this one)
+ * to the vault's override file in one atomic write, logs it, and reloads the config.
+ */
+function setEnabled(app: App, name: AgentName, enable: boolean, out: CommandOutput, style: Style): void {
+  const { enabled, disabled } = app.settings.config.agents;
+  if (isAgentEnabled(app.settings.config, name) === enable) {
+    out.line(`agent ${name} is already ${enable ? "enabled" : "disabled"}; nothing changed`);
+    return;
+  }
+  const entries: [string, unknown][] = enable
+    ? [["agents.disabled", disabled.filter((n) => n !== name)]]
+    : [["agents.disabled", [...disabled, name]]];
+  if (enable && enabled.length > 0 && !enabled.includes(name))
+    entries.push(["agents.enabled", [...enabled, name]]);
+  const file = setConfigValues(app.settings, entries);
+  app.logger.log.info(`agent ${name} ${enable ? "enabled" : "disabled"}`, {
+    agent: name,
+    file,
+    changes: Object.fromEntries(entries),
+    source: "operator",
+  });
+  app.reloadConfig();
+  const now = isAgentEnabled(app.settings.config, name);
+  out.line(
+    `agent ${name} ${now ? "enabled" : "disabled"} (${describeSource(app.settings.sources.get("agents.disabled"), app.cwd)})`,
+  );
+  if (now !== enable)
+    out.line(style.yellow(`note: another setting still ${now ? "enables" : "disables"} it`));
+}

@@ -42,18 +42,27 @@ export function setConfigValue(
   }
   if (key === "vault.path")
     throw new ConfigWriteError("vault.path cannot be set inside the vault; use VAULT_DIR");
-  const path = key.split(".");
   let value: unknown;
   try {
     value = parseYamlValue(rawValue);
   } catch (error) {
     throw new ConfigWriteError(`${key}: cannot read value: ${(error as Error).message.split("\n")[0]}`);
   }
+  const file = setConfigValues(loaded, [[key, value]]);
+  return { file, previous: getPath(loaded.config, key.split(".")), value };
+}
+
+/**
+ * Sets several keys (values already parsed) in one write of the override file, after checking
+ * them together against the schema: either all of them change or none. Returns the file.
+ */
+export function setConfigValues(loaded: LoadedConfig, entries: readonly [string, unknown][]): string {
   const candidate = cloneTree(loaded.config as unknown as Tree);
-  setPath(candidate, path, value);
+  for (const [key, value] of entries) setPath(candidate, key.split("."), value);
   const checked = v.safeParse(ConfigSchema, candidate);
   if (!checked.success) {
     const issue = checked.issues[0];
+    const key = issue?.path?.map((p) => p.key).join(".") ?? entries[0]?.[0] ?? "";
     throw new ConfigWriteError(`${key}: ${issue ? issueText(issue) : "invalid value"}`);
   }
 
@@ -65,12 +74,11 @@ export function setConfigValue(
     const doc = existsSync(file) ? readOverrideFile(file, loaded.vaultDir) : parseDocument("");
     if (!doc.contents)
       doc.commentBefore = " Written by `/config set`; sorts last in config/ so its values win.";
-    doc.setIn(path, value);
+    for (const [key, value] of entries) doc.setIn(key.split("."), value);
     mkdirSync(dir, { recursive: true });
     writeFileAtomic(file, doc.toString());
   });
-  const previous = getPath(loaded.config, path);
-  return { file, previous, value };
+  return file;
 }
 
 /** Where the lock around writing the override file lives (state/, so config/ holds only YAML). */

@@ -253,14 +253,16 @@ describe("runAgentOnDemand", () => {
     expect(results.get("core")?.summary).toBe("core saw provision,core");
   });
 
-  test("a disabled agent asked for by name is skipped", async () => {
+  test("a disabled agent asked for by name runs (the operator asked); at boot it is skipped", async () => {
     const { runs, agents } = counting();
     const config = testConfig(vault.dir, (c) => {
       c.agents.disabled = ["network"];
     });
     const results = await runAgentOnDemand("network", options(agents, { config }).opts);
-    expect(results.get("network")).toMatchObject({ status: "skipped", summary: "disabled" });
-    expect(runs).toEqual([]);
+    expect(results.get("network")?.status).toBe("ok");
+    expect(runs).toContain("network");
+    const boot = await runBootAgents(options(agents, { config }).opts);
+    expect(boot.get("network")).toMatchObject({ status: "skipped", summary: "disabled" });
   });
 
   test("an agent the runner does not know fails without throwing", async () => {
