@@ -61,6 +61,11 @@ export interface EditorOptions {
   complete?: Completer;
   /** Called on Ctrl-L after the screen is cleared; returns the banner to print above the prompt. */
   onClearScreen?: () => string;
+  /**
+   * Called with the line's text each time an edit changed it, once the screen shows it (so the
+   * echo never waits for the caller). Not called for the line Enter ends: the read's result says it.
+   */
+  onEdit?: (text: string) => void;
   color: boolean;
   /** Defaults to process.env; TERM=dumb turns editing off. */
   env?: Record<string, string | undefined>;
@@ -262,6 +267,8 @@ class RawRead {
   #stale = false;
   #columns: number;
   #lastKeyWasTab = false;
+  /** The text `onEdit` last heard of. */
+  #reported = "";
 
   constructor(
     opts: EditorOptions,
@@ -314,7 +321,10 @@ class RawRead {
           return events.slice(i + 1);
         }
       }
-      if (render) this.#render();
+      if (render) {
+        this.#render();
+        this.#reportEdit();
+      }
       return undefined;
     });
   }
@@ -505,6 +515,13 @@ class RawRead {
     const { text, cursor } = this.#state;
     this.#cursorCell = layoutLine(this.#prompt, text, cursor, columns).cursor;
     this.#redraw();
+  }
+
+  #reportEdit(): void {
+    const { text } = this.#state;
+    if (text === this.#reported) return;
+    this.#reported = text;
+    this.#opts.onEdit?.(text);
   }
 
   /** Bring the screen up to date with the state. */

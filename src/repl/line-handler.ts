@@ -4,6 +4,7 @@ import type { CommandOutput } from "../commands/types.ts";
 import { QuitRequest } from "../commands/types.ts";
 import type { Style } from "../terminal/style.ts";
 import { InterruptedError, watchInterrupt } from "./interrupt.ts";
+import type { SpeculativePrefill } from "./prefill-while-typing.ts";
 
 /**
  * What the REPL does with one line of input, whichever way it was read. "failed": the line was
@@ -26,14 +27,19 @@ export interface LineHandlerOptions {
   inEngine?: (line: string, signal: AbortSignal) => Promise<boolean>;
   /** Whether Ctrl-C should be watched on the terminal while a job runs. */
   interactive: boolean;
+  /** Prepared while the line was typed: dropped before anything but a question runs. */
+  prefill?: SpeculativePrefill;
 }
 
 export function createLineHandler(options: LineHandlerOptions): (line: string) => Promise<LineOutcome> {
   const { app, out, style } = options;
   return async (raw) => {
     const line = raw.trim();
+    const leaving = LEAVE_WORDS.has(line.toLowerCase());
+    // A question keeps what matches it (the ask settles that); anything else has no use for it.
+    if (line === "" || leaving || line.startsWith("/")) await options.prefill?.dropSpeculative();
     if (line === "") return "continue";
-    if (LEAVE_WORDS.has(line.toLowerCase())) return "quit";
+    if (leaving) return "quit";
     app.history.add(line);
     const controller = new AbortController();
     const dispose = options.interactive ? watchInterrupt(controller) : () => {};

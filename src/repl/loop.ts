@@ -6,6 +6,7 @@ import { renderBanner } from "./banner.ts";
 import { LineEditor } from "./editor.ts";
 import { createLineHandler, type LineHandlerOptions } from "./line-handler.ts";
 import { PipedLineReader } from "./piped-input.ts";
+import { type SpeculativePrefill, watchTyping } from "./prefill-while-typing.ts";
 import { streamOutput } from "./terminal-output.ts";
 
 export interface ReplIo {
@@ -17,6 +18,8 @@ export interface ReplIo {
 export interface ReplOptions {
   booted: Promise<unknown>;
   ask: LineHandlerOptions["ask"];
+  /** Told about the plain-language line being typed, to prepare its answer before Enter. */
+  prefill?: SpeculativePrefill;
   /** Piped: run every line even after one fails, and exit 0 (before 0.2, the only behaviour). */
   keepGoing?: boolean;
   inEngine?: LineHandlerOptions["inEngine"];
@@ -39,6 +42,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     interactive,
     ask: options.ask,
     ...(options.inEngine ? { inEngine: options.inEngine } : {}),
+    ...(options.prefill ? { prefill: options.prefill } : {}),
   });
   app.logger.log.info("repl start", { interactive, vault: app.settings.vaultDir, version: app.version });
 
@@ -54,6 +58,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
   }
 
   io.output.write(renderBanner(app, style));
+  const typing = options.prefill ? watchTyping(options.prefill) : undefined;
   const editor = new LineEditor({
     input: io.input,
     output: io.output,
@@ -62,6 +67,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     env: io.env,
     complete: (line, cursor) => app.commands.complete(line, cursor, app),
     onClearScreen: () => renderBanner(app, style),
+    ...(typing ? { onEdit: typing.edited } : {}),
   });
   let interrupts = 0;
   // One stat per prompt: tells the operator once when an upgrade replaced the binary under us.
@@ -75,6 +81,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
         upgradeNoticed = true;
       }
       const result = await editor.read(app.settings.config.repl.prompt);
+      typing?.entered();
       if (result.kind === "eof") break;
       if (result.kind === "interrupt") {
         if (++interrupts >= 2) break;

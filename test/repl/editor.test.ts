@@ -5,6 +5,9 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { formatCandidates } from "../../src/repl/editor.ts";
 import { collectOutput } from "../helpers/subprocess.ts";
 import { TmuxSession, type TmuxSessionOptions } from "../helpers/tmux.ts";
@@ -308,6 +311,36 @@ describe("long lines", () => {
     await promptShows(demo, "first line second line");
     await demo.sendKeys("Enter");
     await demo.waitFor('read: "first line second line"');
+  });
+});
+
+describe("edits reported as typed", () => {
+  test("onEdit hears each change of the text after it is drawn, not the line Enter ends", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "ember-edits-")), "edits.jsonl");
+    const demo = await startDemo({ env: { DEMO_EDIT_LOG: log } });
+    const edits = () =>
+      existsSync(log)
+        ? readFileSync(log, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l))
+        : [];
+    await demo.sendText("ab");
+    await promptShows(demo, "ab");
+    // Moving the cursor changes no text: nothing is reported.
+    await demo.sendKeys("Left", "Right", "BSpace");
+    await promptShows(demo, "a");
+    await demo.sendKeys("C-u");
+    await settled(async () => edits().at(-1), "");
+    await demo.sendText("q");
+    await promptShows(demo, "q");
+    await demo.sendKeys("Enter");
+    await demo.waitFor('read: "q"');
+    const seen = edits();
+    rmSync(dirname(log), { recursive: true });
+    // tmux may hand "ab" over as one chunk or two; every edit after it arrives alone.
+    expect(seen.slice(-4)).toEqual(["ab", "a", "", "q"]);
+    expect(seen.length === 4 || Bun.deepEquals(seen, ["a", "ab", "a", "", "q"])).toBe(true);
   });
 });
 
