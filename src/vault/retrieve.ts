@@ -90,7 +90,8 @@ function selectExcerpts(hits: readonly SearchHit[], options: PickOptions): Excer
         count([...blocks, block(hit, w)].join(SEPARATOR)) <= options.turnTokens
       );
     });
-    if (window === null) continue;
+    // Not even a few words fit what is left of the turn's budget: no later (weaker) hit will.
+    if (window === null) break;
     const added = excerpt(hit, window, count);
     if (pick.added.some((e) => e.id === added.id)) continue;
     blocks.push(block(hit, window));
