@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/schema.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { AgentName } from "./names.ts";
 import { BUILTIN_AGENTS, isAgentEnabled } from "./registry.ts";
 import type { Agent, AgentContext, AgentOutcome, AgentResult } from "./types.ts";
@@ -174,8 +175,10 @@ async function runOne(
   return finished(outcome, performance.now() - started);
 }
 
+/** The summary names files, plugins and errors from outside Ember: shown, never obeyed, wherever it goes. */
 function finished(outcome: AgentOutcome, ms: number): AgentResult {
-  return { ...outcome, ms: Math.round(ms), at: new Date().toISOString() };
+  const summary = sanitizeLine(outcome.summary);
+  return { ...outcome, summary, ms: Math.round(ms), at: new Date().toISOString() };
 }
 
 function messageOf(error: unknown): string {

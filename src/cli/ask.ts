@@ -6,6 +6,8 @@ import { LlmError } from "../llm/errors.ts";
 import { PlanParseError } from "../planner/plan-schema.ts";
 import type { TurnResult } from "../planner/turn.ts";
 import { InterruptedError } from "../repl/interrupt.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
+import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 
 /** What `ember ask --json` prints: the issue's contract, plus `stopped` when the turn did not finish. */
@@ -63,11 +65,11 @@ export default defineCommand({
         signal: controller.signal,
         events: args.json
           ? {}
-          : {
+          : sanitizeTurnEvents({
               onCommandStart: (line) => process.stderr.write(`${err.cyan(`→ ${line}`)}\n`),
               onCommandOutput: (text) => process.stderr.write(err.dim(text)),
               onAnswerText: (text) => process.stdout.write(text),
-            },
+            }),
       });
       if (args.json) process.stdout.write(`${JSON.stringify(askJson(result), null, 2)}\n`);
       else process.stdout.write(result.stopped ? ` [${result.stopped}]\n` : "\n");
@@ -84,7 +86,7 @@ export default defineCommand({
         error instanceof PlanParseError ||
         error instanceof EngineLostError
       ) {
-        process.stderr.write(`ember ask: ${error.message}\n`);
+        process.stderr.write(`ember ask: ${sanitizeLine(error.message)}\n`);
         code = 1;
       } else throw error;
     } finally {

@@ -5,6 +5,7 @@ import { loadConfig } from "../config/load.ts";
 import { LOG_LEVELS } from "../config/schema.ts";
 import type { LogLevelName } from "../log/logger.ts";
 import { atLeast, formatLogRecord, type LogRecord, parseLogLine } from "../log/readable.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { EXIT } from "./exit-codes.ts";
 import { CliUsageError } from "./usage-error.ts";
@@ -43,7 +44,10 @@ export default defineCommand({
     const style = createStyle(colorWanted(process.stdout));
     const wanted = (record: LogRecord) => level === undefined || atLeast(record, level as LogLevelName);
     const show = (records: LogRecord[]) => {
-      const text = records.map((r) => (args.json ? r.raw : formatLogRecord(r, style))).join("\n");
+      // A stored line keeps C1 controls raw (JSON escapes only C0): shown, never obeyed, even as JSON.
+      const text = records
+        .map((r) => (args.json ? sanitizeLine(r.raw) : formatLogRecord(r, style)))
+        .join("\n");
       if (text !== "") process.stdout.write(`${text}\n`);
     };
 

@@ -3,6 +3,7 @@ import { hitSource, MATCH_MARKS, renderSearchHits } from "../commands/search.ts"
 import { loadConfig } from "../config/load.ts";
 import { engineWanted, findEngine } from "../engine/auto-start.ts";
 import type { EngineClient } from "../engine/client.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import {
   DEFAULT_SEARCH_LIMIT,
@@ -51,10 +52,10 @@ export default defineCommand({
         process.stdout.write(`${JSON.stringify({ query, hits: located }, null, 2)}\n`);
         return;
       }
-      if (hits.length === 0) console.log(`nothing in ${vaultDir} matches "${query}"`);
+      if (hits.length === 0) console.log(sanitizeLine(`nothing in ${vaultDir} matches "${query}"`));
       for (const line of renderSearchHits(hits, style)) console.log(line);
     } catch (error) {
-      process.stderr.write(`ember search: ${(error as Error).message}\n`);
+      process.stderr.write(`ember search: ${sanitizeLine((error as Error).message)}\n`);
       process.exitCode = 1;
     } finally {
       index?.close();

@@ -1,9 +1,11 @@
 import { recentTurns } from "../planner/transcripts.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
 
+/** Questions and answers were typed or generated, not written by Ember: shown, never obeyed. */
 const oneLine = (text: string, max: number) => {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = sanitizeLine(text.replace(/\s+/g, " ").trim());
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
@@ -38,7 +40,7 @@ export const historyCommand: SlashCommand = {
     if (lines.length === 0) out.line(style.dim("no history yet"));
     const first = app.history.lines.length - lines.length + 1;
     lines.forEach((line, i) => {
-      out.line(`${style.dim(String(first + i).padStart(4))}  ${line}`);
+      out.line(`${style.dim(String(first + i).padStart(4))}  ${sanitizeLine(line)}`);
     });
     if (app.history.problem) out.line(style.yellow(app.history.problem));
   },

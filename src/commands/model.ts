@@ -4,6 +4,7 @@ import { discoverModels } from "../llm/discover.ts";
 import { LlmError } from "../llm/errors.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
 import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { formatTable } from "../terminal/table.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
@@ -41,7 +42,7 @@ export const modelCommand: SlashCommand = {
         return;
       }
       for (const line of formatTable(modelTableRows(models))) out.line(line);
-      for (const model of models) if (model.problem) out.line(style.red(model.problem));
+      for (const model of models) if (model.problem) out.line(style.red(sanitizeLine(model.problem)));
       const status =
         state.kind === "ready"
           ? `* loaded, ${state.bridge.threads} threads, context ${state.bridge.contextSize}`
@@ -61,11 +62,11 @@ export const modelCommand: SlashCommand = {
     try {
       // The model in use stays loaded unless the new one loads (see ModelLoader.use).
       const bridge = await engine.useModel(target, signal);
-      out.line(style.green(`using ${bridge.info.name} (${bridge.info.path})`));
+      out.line(style.green(sanitizeLine(`using ${bridge.info.name} (${bridge.info.path})`)));
       out.line(style.dim("for this session; /config set llm.model VALUE makes it the default"));
     } catch (error) {
       if (!(error instanceof LlmError)) throw error;
-      out.line(style.red(error.message));
+      out.line(style.red(sanitizeLine(error.message)));
     }
   },
 };

@@ -1,4 +1,5 @@
 import type { App } from "../app.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { closestMatch } from "../text/closest-match.ts";
 import { parseCommandLine } from "./parse.ts";
@@ -105,8 +106,9 @@ export class CommandRegistry {
     const name = parsed?.name ?? "";
     const finish = (result: Omit<CommandRunResult, "ms" | "name">): CommandRunResult => {
       const done = { name, ...result, ms: Math.round(performance.now() - started) };
-      if (done.refused) out.line(style.yellow(done.refused));
-      else if (done.error) out.line(style.red(done.error));
+      // Both can echo what was typed or piped in, or a plugin's or a file's words: shown, never obeyed.
+      if (done.refused) out.line(style.yellow(sanitizeLine(done.refused)));
+      else if (done.error) out.line(style.red(sanitizeLine(done.error)));
       app.logger.log.info("command", {
         command: name,
         source,

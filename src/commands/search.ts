@@ -62,7 +62,9 @@ export const searchCommand: SlashCommand = {
     const hits = searchVault(app.settings.vaultDir, query, DEFAULT_SEARCH_LIMIT, MATCH_MARKS);
     if (hits.length === 0) {
       out.line(
-        style.dim(`nothing in the vault matches "${query}" (ember index brings the index up to date)`),
+        style.dim(
+          `nothing in the vault matches "${sanitizeLine(query)}" (ember index brings the index up to date)`,
+        ),
       );
       return;
     }

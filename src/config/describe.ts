@@ -1,3 +1,4 @@
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { LoadedConfig, ValueSource } from "./load.ts";
 import { displayPath } from "./paths.ts";
 import { getPath } from "./tree.ts";
@@ -13,8 +14,9 @@ export function describeSource(source: ValueSource | undefined, cwd?: string): s
   return `${displayPath(source.file, cwd)}:${source.line}:${source.column}${python}`;
 }
 
+/** A value for display: a string as it is (its control characters shown), anything else as JSON. */
 export function formatValue(value: unknown): string {
-  return typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value);
+  return sanitizeLine(typeof value === "string" ? (value === "" ? '""' : value) : JSON.stringify(value));
 }
 
 /** Every effective key with its value and origin, for `/config show` and `status --json`. */

@@ -4,6 +4,7 @@ import * as v from "valibot";
 import defaultsText from "../../config/system.yml" with { type: "text" };
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { type EnvName, readEnvOverrides } from "./env.ts";
 import { issueText } from "./issue-text.ts";
 import { type LocatedYaml, locate, parseLocatedYaml } from "./locate.ts";
@@ -57,8 +58,9 @@ export const CONFIG_MAX_BYTES = 256 * 1024;
 /** The vault file `/config set` writes: sorts after the operator's own files so it wins. */
 export const OVERRIDE_FILE_NAME = "zz-local.yml";
 
+/** One problem as one line; a key or value echoed from a file is shown, never obeyed. */
 export function formatIssue(issue: ConfigIssue): string {
-  return `${issue.where} ${issue.key}: ${issue.message}`;
+  return sanitizeLine(`${issue.where} ${issue.key}: ${issue.message}`);
 }
 
 /** The problems as the operator reads them: the first PROBLEMS_SHOWN, then a count of the rest. */

@@ -1,4 +1,5 @@
 import type { Health } from "../status/report.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 
 /** What the running model is doing, as the model layer reports it. */
 export interface HudModel {
@@ -52,7 +53,8 @@ const ELLIPSIS = "…";
  */
 export function renderHudLine(state: HudState, options: HudRenderOptions = {}): string {
   const color = options.color === true;
-  let segments = hudSegments(state);
+  // The vault path and the model's name (from its GGUF file) are not Ember's words: shown, never obeyed.
+  let segments = hudSegments(state).map((s) => ({ ...s, text: sanitizeLine(s.text) }));
   const width = options.width;
   if (width !== undefined) {
     while (segments.length > 1 && plainWidth(segments) > width) {

@@ -1,4 +1,5 @@
 import { formatBytes } from "../terminal/bytes.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { type DiscoverOptions, discoverModels } from "./discover.ts";
 import { formatParameters, type ModelInfo, readModelInfo } from "./model-info.ts";
 
@@ -37,7 +38,8 @@ export function modelTableRows(models: readonly ListedModel[]): string[][] {
   const rows = [["", "NAME", "ARCH", "PARAMS", "QUANT", "CONTEXT", "SIZE", "FILE"]];
   for (const model of models) {
     const info = model.info;
-    rows.push([
+    // Names and metadata come from the GGUF files: shown, never obeyed.
+    const row = [
       model.active ? "*" : "",
       info?.name ?? model.name,
       info?.architecture ?? "?",
@@ -46,7 +48,8 @@ export function modelTableRows(models: readonly ListedModel[]): string[][] {
       info?.contextLength ? String(info.contextLength) : "?",
       info ? formatBytes(info.fileSize) : "?",
       model.path,
-    ]);
+    ];
+    rows.push(row.map(sanitizeLine));
   }
   return rows;
 }

@@ -4,6 +4,8 @@ import type { EngineApi } from "../engine/api.ts";
 import { EngineLostError } from "../engine/errors.ts";
 import { LlmError } from "../llm/errors.ts";
 import { renderAnswerSources } from "../repl/answer-sources.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
+import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
 import type { Style } from "../terminal/style.ts";
 import { PlanParseError } from "./plan-schema.ts";
 import { startSpinner } from "./spinner.ts";
@@ -37,7 +39,8 @@ export function createAskHandler(
     try {
       const result = await engine.ask(options.conversation, question, {
         signal,
-        events: {
+        // Model and command text is shown, never obeyed (src/terminal/sanitize.ts).
+        events: sanitizeTurnEvents({
           onQueued(position) {
             spinner.update(`waiting: ${ordinal(position)} in line for the model`);
           },
@@ -61,7 +64,7 @@ export function createAskHandler(
             }
             out.write(text);
           },
-        },
+        }),
       });
       spinner.stop();
       if (result.stopped === "interrupted") out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
@@ -90,7 +93,7 @@ export function createAskHandler(
         return false;
       }
       if (error instanceof LlmError || error instanceof PlanParseError) {
-        out.line(style.red(error.message));
+        out.line(style.red(sanitizeLine(error.message)));
         app.logger.log.warn("question failed", { error: error.message });
         return false;
       }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import * as v from "valibot";
+import { sanitizeLine, sanitizeText } from "../terminal/sanitize.ts";
 
 /** The protocol version sent in every request; a plugin can refuse versions it does not know. */
 export const PLUGIN_PROTOCOL_VERSION = 1;
@@ -42,7 +43,8 @@ export interface InvokeOptions {
  * Runs one plugin command. Never rejects: a plugin that cannot start, hangs, crashes, exits
  * nonzero or answers anything but the documented JSON yields `{ok: false, error}` with a
  * one-line reason. The plugin runs in its own process group so a timeout or cancel ends
- * everything it started.
+ * everything it started. Its text (output, error, what it said on stderr, the preview of a bad
+ * answer) comes back sanitized: every consumer can print it without the terminal obeying it.
  */
 export function invokePlugin(options: InvokeOptions): Promise<PluginAnswer> {
   const limit = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
@@ -71,7 +73,7 @@ export function invokePlugin(options: InvokeOptions): Promise<PluginAnswer> {
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
-      resolve(answer);
+      resolve(shownSafely(answer));
     };
     const stop = (reason: string) => {
       killGroup();
@@ -127,6 +129,14 @@ export function parseAnswer(text: string): PluginAnswer {
   if (!answer.ok && !answer.error)
     return { ...answer, error: "the plugin reported a failure without a reason" };
   return answer;
+}
+
+/** Control characters shown, never obeyed (src/terminal/sanitize.ts); the error is one line. */
+function shownSafely(answer: PluginAnswer): PluginAnswer {
+  const output = sanitizeText(answer.output);
+  return answer.error === undefined
+    ? { ...answer, output }
+    : { ...answer, output, error: sanitizeLine(answer.error) };
 }
 
 function failure(error: string): PluginAnswer {

@@ -2,6 +2,7 @@ import type { App } from "../app.ts";
 import { parseCommandLine } from "../commands/parse.ts";
 import type { CommandOutput } from "../commands/types.ts";
 import { QuitRequest } from "../commands/types.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { InterruptedError, watchInterrupt } from "./interrupt.ts";
 import type { SpeculativePrefill } from "./prefill-while-typing.ts";
@@ -64,7 +65,7 @@ export function createLineHandler(options: LineHandlerOptions): (line: string) =
     } catch (error) {
       if (error instanceof QuitRequest) return "quit";
       if (controller.signal.reason instanceof InterruptedError) out.line(style.yellow("interrupted"));
-      else out.line(style.red(`error: ${(error as Error).message}`));
+      else out.line(style.red(`error: ${sanitizeLine((error as Error).message)}`));
       app.logger.log.error("line failed", { error });
       return "failed";
     } finally {

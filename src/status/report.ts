@@ -5,6 +5,7 @@ import type { App } from "../app.ts";
 import { effectiveValues } from "../config/describe.ts";
 import { formatIssue, issueLines } from "../config/load.ts";
 import { hudProblem } from "../hud/problem.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 
 export type Health = "ok" | "degraded" | "failed";
 
@@ -42,12 +43,10 @@ export function collectStatus(app: App): StatusReport {
     const last = app.agents.results.get(name);
     return { name, enabled: isAgentEnabled(settings.config, name), ...(last ? { last } : {}) };
   });
-  const problems = [
-    app.logger.problem(),
-    app.history.problem,
-    hudProblem(app.env),
-    ...app.commandProblems,
-  ].filter((p): p is string => Boolean(p));
+  const problems = [app.logger.problem(), app.history.problem, hudProblem(app.env), ...app.commandProblems]
+    .filter((p): p is string => Boolean(p))
+    // Errors from the file system and plugin names: shown, never obeyed.
+    .map(sanitizeLine);
   const worst = Math.max(0, ...agents.map((a) => (a.last ? RANK[a.last.status] : 0)));
   const health: Health =
     worst === 2 ? "failed" : worst === 1 || !settings.valid || problems.length > 0 ? "degraded" : "ok";
