@@ -3,11 +3,17 @@ import type { SectionEntry } from "./harness.ts";
 import { isolated } from "./isolate.ts";
 import type { Section } from "./types.ts";
 
-export const SECTION_NAMES = ["decode", "turn", "restart", "startup", "vault", "sizes"] as const;
+export const SECTION_NAMES = ["decode", "turn", "restart", "startup", "engine", "vault", "sizes"] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 /** The sections that run the bench model, so the harness writes it (once, cached) before them. */
-export const MODEL_SECTIONS: ReadonlySet<SectionName> = new Set(["decode", "turn", "restart", "startup"]);
+export const MODEL_SECTIONS: ReadonlySet<SectionName> = new Set([
+  "decode",
+  "turn",
+  "restart",
+  "startup",
+  "engine",
+]);
 
 export function isSectionName(name: string): name is SectionName {
   return (SECTION_NAMES as readonly string[]).includes(name);
@@ -19,6 +25,7 @@ export const SECTION_LOADERS: Record<SectionName, () => Promise<Section>> = {
   turn: async () => (await import("./turn.ts")).turn,
   restart: async () => (await import("./restart.ts")).restart,
   startup: async () => (await import("./startup.ts")).startup,
+  engine: async () => (await import("./engine.ts")).engine,
   vault: async () => (await import("./vault.ts")).vault,
   sizes: async () => (await import("./sizes.ts")).sizes,
 };

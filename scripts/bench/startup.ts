@@ -13,8 +13,8 @@ import { type ProcessMemory, processMemory, TerminalProcess, timeToExit } from "
 import type { BenchContext, Section, SectionOutcome, TableRow } from "./types.ts";
 
 /** Set through the vault's config so the prompt cannot be mistaken for anything in the banner. */
-const PROMPT = "bench-ready> ";
-const PROMPT_PATTERN = /bench-ready> /;
+export const PROMPT = "bench-ready> ";
+export const PROMPT_PATTERN = /bench-ready> /;
 /** After the prompt, the REPL finishes booting (agents, index update) before it counts as idle. */
 const IDLE_SETTLE_MS = 2000;
 const MODEL_POLL_MS = 250;
@@ -121,6 +121,8 @@ function replEnv(dir: string, threads: number): Record<string, string> {
     EMBER_RUNTIME_DIR: join(dir, "runtime"),
     EMBER_SYSTEM_CONFIG: "/nonexistent",
     LLAMA_CPP_THREADS: String(threads),
+    // A standalone REPL, as before the engine: it loads the model itself (the engine section's baseline).
+    EMBER_ENGINE: "off",
   };
 }
 
@@ -147,7 +149,7 @@ async function timeToPrompt(
 }
 
 /** Starts the REPL with a model and asks `/model` until it says the model is loaded. */
-async function modelLoaded(
+export async function modelLoaded(
   command: string[],
   options: { env: Record<string, string>; cwd: string },
 ): Promise<{ readyMs: number; memory: ProcessMemory }> {

@@ -51,7 +51,7 @@ export default defineCommand({
     const question = args._.join(" ").trim() || String(args.question);
     const { app, agentsDone } = bootEmber();
     const err = createStyle(colorWanted(process.stderr));
-    const engine = await openEngine(app, (line) =>
+    const engine = await openEngine(app, agentsDone, (line) =>
       process.stderr.write(`${err.yellow(`ember ask: ${line}`)}\n`),
     );
     const controller = new AbortController();
@@ -59,7 +59,6 @@ export default defineCommand({
     process.on("SIGINT", onSigint);
     let code = 0;
     try {
-      await agentsDone;
       const conversation = await engine.newConversation();
       const result = await engine.ask(conversation, question, {
         signal: controller.signal,

@@ -24,7 +24,7 @@ export default defineCommand({
     // Inside tmux ($TMUX) this REPL pushes the status-line HUD; elsewhere the publisher does nothing.
     const hud = startHudPublisher({ app, booted: agentsDone });
     // The node's engine owns the model; this REPL is one of its clients (or, with --no-engine, its host).
-    const engine = await openEngine(app, (line) => out.line(style.yellow(line)));
+    const engine = await openEngine(app, agentsDone, (line) => out.line(style.yellow(line)));
     const unwatch = engine.watch((status) => hud.update(hudFactsFromEngine(status)));
     const conversation = await engine.newConversation();
     const interactive = io.input.isTTY === true && io.output.isTTY === true && io.env.TERM !== "dumb";

@@ -34,7 +34,7 @@ export default defineCommand({
     },
   },
   async run({ args }) {
-    const { app } = bootEmber();
+    const { app, agentsDone } = bootEmber();
     if (args["init-token"]) {
       const path = tokenFilePath(app);
       const created = initToken(path);
@@ -69,7 +69,7 @@ export default defineCommand({
     // A socket left by a killed engine would refuse the bind: it is ours to replace (we hold the pid file).
     if (existsSync(paths.socket)) unlinkSync(paths.socket);
 
-    const engine = new Engine(app);
+    const engine = new Engine(app, { booted: agentsDone });
     let servers: EngineServers | undefined;
     let stopIdle = () => {};
     const stop = async (reason: string) => {

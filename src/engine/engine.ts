@@ -31,6 +31,8 @@ export interface ChatOptions {
 export interface EngineOptions {
   /** How the model is opened (tests hand in a shared llama). */
   open?: ModelLoaderOptions["open"];
+  /** Settles when this process's boot agents have reported: turns wait for it (the planner's commands read them). */
+  booted?: Promise<unknown>;
 }
 
 /**
@@ -48,11 +50,13 @@ export class Engine implements EngineApi, EngineControls {
   readonly #listeners = new Set<(status: EngineStatus) => void>();
   readonly #startedAt = new Date();
   #indexed: Promise<void> = Promise.resolve();
+  readonly #booted: Promise<unknown>;
   #lastTurnTokensPerSecond: number | undefined;
   #clients = 0;
 
   constructor(app: App, options: EngineOptions = {}) {
     this.app = app;
+    this.#booted = options.booted ?? Promise.resolve();
     this.model = new ModelLoader({
       resolve: (override) => bridgeOptionsFor(app, override),
       ...(options.open ? { open: options.open } : {}),
@@ -150,14 +154,17 @@ export class Engine implements EngineApi, EngineControls {
     const conversation = this.#conversations.get(id);
     if (!conversation) throw new UnknownConversationError(id);
     const events = options.events ?? {};
-    // The first turns wait for the index update so grounding sees the vault as it is now.
-    await this.#indexed;
+    // The first turns wait for the boot agents and the index update, so the planner's commands and
+    // the grounding see the node and the vault as they are now.
+    await Promise.all([this.#booted, this.#indexed]);
     const result = await this.#queue.run(
       id,
       options.signal,
       async () => {
         if (this.model.state.kind !== "ready") events.onLoading?.();
         const bridge = await this.model.ready(options.signal);
+        // When the turn really begins: `make bench` times a client's start overhead up to here.
+        this.app.logger.log.info("turn start", { conversation: id });
         events.onStarted?.();
         return runTurn(
           { app: this.app, bridge, memory: conversation.memory, prefixCache: this.#prefixCache },

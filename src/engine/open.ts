@@ -9,7 +9,11 @@ import { Engine } from "./engine.ts";
  * `--no-engine` / EMBER_ENGINE=off or when none can be started, one in this process. `say` gets
  * the one line that explains a fallback and the restart notices.
  */
-export async function openEngine(app: App, say: (line: string) => void): Promise<EngineApi> {
+export async function openEngine(
+  app: App,
+  booted: Promise<unknown>,
+  say: (line: string) => void,
+): Promise<EngineApi> {
   const { vaultDir } = app.settings;
   if (engineWanted(app.env)) {
     try {
@@ -25,7 +29,7 @@ export async function openEngine(app: App, say: (line: string) => void): Promise
       app.logger.log.warn("engine unavailable", { error: (error as Error).message });
     }
   }
-  const engine = new Engine(app);
+  const engine = new Engine(app, { booted });
   engine.start();
   return engine;
 }

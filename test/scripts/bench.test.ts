@@ -402,7 +402,7 @@ describe("bench CLI", () => {
     const unknown = bench("--only", "vault,nope");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'bench: --only: unknown section "nope" (one of decode, turn, restart, startup, vault, sizes)\n',
+      'bench: --only: unknown section "nope" (one of decode, turn, restart, startup, engine, vault, sizes)\n',
     );
     const threads = bench("--threads", "0");
     expect(threads.code).toBe(2);
