@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HEALTH_EXIT } from "../../src/cli/status.ts";
@@ -86,6 +86,51 @@ describe("dist/ember alone in an empty folder", () => {
     expect(typeof turn.response).toBe("string");
     expect(turn.timings.promptTokens).toBeGreaterThan(0);
     expect(turn.timings.evaluatedTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("dist/ember never shows a stack trace or its source (test/faults/ tests the same from source)", () => {
+  /** A stack frame, a code frame, or the binary's own (minified) source. */
+  const expectOneCleanLine = (text: string) => {
+    expect(text.trimEnd().split("\n")).toHaveLength(1);
+    expect(text).not.toMatch(/^\s+at |^\s*\d+ \| |\/\$bunfs\//m);
+  };
+
+  test("an alias bomb in the vault's config is a located problem", () => {
+    const { dir, env } = placeAlone("ember");
+    mkdirSync(join(dir, "vault", "config"), { recursive: true });
+    const bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i <= 9; i++)
+      bomb.push(
+        `a${i}: &a${i} [${Array(9)
+          .fill(`*a${i - 1}`)
+          .join(", ")}]`,
+      );
+    writeFileSync(join(dir, "vault", "config", "bomb.yml"), `${bomb.join("\n")}\n`);
+    const status = sh("./ember", ["status"], { cwd: dir, env });
+    expect(status.stderr).toBe("");
+    expect(status.stdout).toContain("bomb.yml:2:10 (yaml): aliases expand to too many items");
+  });
+
+  test("an upgrade from a folder without manifest.json is one line", () => {
+    const { dir, env } = placeAlone("ember");
+    mkdirSync(join(dir, "usb", "stable"), { recursive: true });
+    const upgrade = sh("./ember", ["upgrade", "--check", "--channel", join(dir, "usb", "stable")], {
+      cwd: dir,
+      env: { ...env, EMBER_INSTALL_PATH: join(dir, "ember") },
+    });
+    expect(upgrade.code).toBe(1);
+    expectOneCleanLine(upgrade.stderr);
+    expect(upgrade.stderr).toContain("manifest.json: no such file");
+  });
+
+  test("an error no command expected is one line and exit 1", () => {
+    const { dir, env } = placeAlone("ember");
+    mkdirSync(join(dir, "vault", "logs", "ember.log"), { recursive: true });
+    const logs = sh("./ember", ["logs"], { cwd: dir, env });
+    expect(logs.code).toBe(1);
+    expectOneCleanLine(logs.stderr);
+    expect(logs.stderr).toStartWith("ember: unexpected error: ");
   });
 });
 
