@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { PREFIX_CACHE_DIR } from "../../src/llm/prefix-cache.ts";
+import { PREFIX_CACHE_DIR } from "../../src/llm/state-files.ts";
 import { formatMs } from "./format.ts";
 import { type AskRun, askFresh } from "./llm-ask.ts";
 import { makeLlmVault, question } from "./llm-vault.ts";

@@ -2,8 +2,9 @@ import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import { bootEmber } from "../../src/boot.ts";
 import type { LlamaBridge } from "../../src/llm/bridge.ts";
+import { Conversation } from "../../src/llm/conversation.ts";
 import { groundQuestion } from "../../src/planner/grounding.ts";
-import { ConversationMemory } from "../../src/planner/memory.ts";
+import { Transcript } from "../../src/planner/transcript.ts";
 import { type PassCount, runTurn } from "../../src/planner/turn.ts";
 import { formatMs } from "./format.ts";
 import { openBridge, openRawSide } from "./llm-model.ts";
@@ -65,13 +66,14 @@ export const turn: Section = async (ctx) => {
     const mirror = await openRawSide(bridge, settings);
     const scratch = scratchContext(await openRawSide(bridge, settings));
     const stateFile = join(ctx.workDir, "turn-state.bin");
-    const memory = new ConversationMemory({ vaultDir: vault.dir });
+    const conversation = new Conversation({ bridge });
+    const transcript = new Transcript({ vaultDir: vault.dir });
     const turns: TurnFigures[] = [];
     for (let n = 1; n <= settings.sizes.turns; n++) {
       const before = [...bridge.contextTokens];
       const asked = question(n);
       const { value: result, ms: emberMs } = await timed(() =>
-        runTurn({ app, bridge, memory }, { question: asked, seed: SEED }),
+        runTurn({ app, conversation, transcript }, { question: asked, seed: SEED }),
       );
       if (result.stopped) throw new Error(`turn ${n}: Ember's turn was stopped (${result.stopped})`);
       const replay = await replayTurn(
@@ -86,10 +88,12 @@ export const turn: Section = async (ctx) => {
         emberMs: round(emberMs, 1),
         naiveMs: round(replay.naiveMs, 1),
         lowerBoundMs: round(replay.lowerBoundMs, 1),
-        evaluatedTokens: timings.evaluatedTokens,
-        reusedTokens: timings.reusedTokens,
-        generatedTokens: timings.generatedTokens,
-        promptTokens: timings.promptTokens,
+        // The generations' own counts: what the replays redo (a first turn's static prefix is
+        // evaluated before its plan's generation, so the plan pass finds it reused).
+        evaluatedTokens: sumPasses(timings.passes, "evaluatedTokens"),
+        reusedTokens: sumPasses(timings.passes, "reusedTokens"),
+        generatedTokens: sumPasses(timings.passes, "generatedTokens"),
+        promptTokens: sumPasses(timings.passes, "promptTokens"),
         groundingTokens: groundingTokens(app, bridge, asked),
         phases: {
           retrieveMs: timings.retrieveMs,
@@ -113,7 +117,7 @@ export const turn: Section = async (ctx) => {
       };
       turns.push(figures);
       ctx.log(
-        `turn ${n}/${settings.sizes.turns}: Ember ${formatMs(emberMs)}, lower bound ${formatMs(replay.lowerBoundMs)}, naive ${formatMs(replay.naiveMs)} (${timings.evaluatedTokens} evaluated, ${timings.reusedTokens} reused, ${timings.generatedTokens} generated)`,
+        `turn ${n}/${settings.sizes.turns}: Ember ${formatMs(emberMs)}, lower bound ${formatMs(replay.lowerBoundMs)}, naive ${formatMs(replay.naiveMs)} (${figures.evaluatedTokens} evaluated, ${figures.reusedTokens} reused, ${figures.generatedTokens} generated)`,
       );
     }
     const later = turns.filter((t) => t.check);
@@ -135,6 +139,10 @@ export const turn: Section = async (ctx) => {
     await bridge.dispose();
   }
 };
+
+function sumPasses(passes: readonly PassCount[], key: Exclude<keyof PassCount, "pass">): number {
+  return passes.reduce((total, pass) => total + pass[key], 0);
+}
 
 /** The size of the grounding Ember's turn got for `asked` (the same retrieval, done again). */
 function groundingTokens(app: App, bridge: LlamaBridge, asked: string): number {

@@ -1,19 +1,20 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
+import type { EngineTurnResult } from "../engine/api.ts";
 import { EngineLostError } from "../engine/errors.ts";
 import { openEngine } from "../engine/open.ts";
 import { LlmError } from "../llm/errors.ts";
-import { PlanParseError } from "../planner/plan-schema.ts";
-import type { TurnResult } from "../planner/turn.ts";
 import { InterruptedError } from "../repl/interrupt.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 
 /** What `ember ask --json` prints: the issue's contract, plus `stopped` when the turn did not finish. */
-export function askJson(result: TurnResult) {
+export function askJson(result: EngineTurnResult, session: string) {
   return {
-    plan: { response: result.plan.response, commands: result.plan.commands },
+    session,
+    continued: result.continued === true,
+    plan: { commands: result.plan.commands },
     commands: result.commands.map((c) => ({
       name: c.name,
       args: c.args,
@@ -44,7 +45,12 @@ export default defineCommand({
     json: {
       type: "boolean",
       default: false,
-      description: "print the plan, commands, answer and timings as JSON",
+      description: "print the plan, commands, answer, grounding and timings as JSON",
+    },
+    continue: {
+      type: "boolean",
+      default: false,
+      description: "continue the vault's last ask conversation instead of starting a new one",
     },
   },
   async run({ args }) {
@@ -59,7 +65,7 @@ export default defineCommand({
     process.on("SIGINT", onSigint);
     let code = 0;
     try {
-      const conversation = await engine.newConversation();
+      const conversation = await engine.newConversation({ ask: true, continueLastAsk: args.continue });
       const result = await engine.ask(conversation, question, {
         signal: controller.signal,
         events: args.json
@@ -70,7 +76,8 @@ export default defineCommand({
               onAnswerText: (text) => process.stdout.write(text),
             }),
       });
-      if (args.json) process.stdout.write(`${JSON.stringify(askJson(result), null, 2)}\n`);
+      if (result.notice) process.stderr.write(`ember ask: ${result.notice}\n`);
+      if (args.json) process.stdout.write(`${JSON.stringify(askJson(result, conversation), null, 2)}\n`);
       else process.stdout.write(result.stopped ? ` [${result.stopped}]\n` : "\n");
       if (result.stopped === "timeout") {
         process.stderr.write(
@@ -80,11 +87,7 @@ export default defineCommand({
       } else if (result.stopped === "interrupted") code = 130;
     } catch (error) {
       if (controller.signal.aborted) code = 130;
-      else if (
-        error instanceof LlmError ||
-        error instanceof PlanParseError ||
-        error instanceof EngineLostError
-      ) {
+      else if (error instanceof LlmError || error instanceof EngineLostError) {
         process.stderr.write(`ember ask: ${sanitizeLine(error.message)}\n`);
         code = 1;
       } else throw error;

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
+import { newConversationCommand } from "../commands/new.ts";
 import { openEngine } from "../engine/open.ts";
 import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { startHudPublisher } from "../hud/publisher.ts";
@@ -26,12 +27,18 @@ export default defineCommand({
     // The node's engine owns the model; this REPL is one of its clients (or, with --no-engine, its host).
     const engine = await openEngine(app, agentsDone, (line) => out.line(style.yellow(line)));
     const unwatch = engine.watch((status) => hud.update(hudFactsFromEngine(status)));
-    const conversation = await engine.newConversation();
+    let conversation = await engine.newConversation();
+    app.commands.register(
+      newConversationCommand(async () => {
+        conversation = await engine.newConversation();
+        return conversation;
+      }),
+    );
     const interactive = io.input.isTTY === true && io.output.isTTY === true && io.env.TERM !== "dumb";
     const code = await runRepl(app, io, {
       booted: agentsDone,
       keepGoing: args["keep-going"] === true,
-      ask: createAskHandler({ app, engine, conversation, out, style, interactive }),
+      ask: createAskHandler({ app, engine, conversation: () => conversation, out, style, interactive }),
       inEngine: (line, signal) =>
         engine.runCommand(line, { conversation, color: style.enabled, signal, out }).then((r) => r.ok),
     });

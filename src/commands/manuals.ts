@@ -6,6 +6,7 @@ import help from "../../docs/commands/help.md" with { type: "text" };
 import history from "../../docs/commands/history.md" with { type: "text" };
 import man from "../../docs/commands/man.md" with { type: "text" };
 import model from "../../docs/commands/model.md" with { type: "text" };
+import newConversation from "../../docs/commands/new.md" with { type: "text" };
 import plugins from "../../docs/commands/plugins.md" with { type: "text" };
 import quit from "../../docs/commands/quit.md" with { type: "text" };
 import search from "../../docs/commands/search.md" with { type: "text" };
@@ -21,6 +22,7 @@ export const MANUALS: Readonly<Record<string, string>> = {
   man,
   model,
   plugins,
+  new: newConversation,
   quit,
   search,
   status,

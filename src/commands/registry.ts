@@ -2,7 +2,7 @@ import type { App } from "../app.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { closestMatch } from "../text/closest-match.ts";
-import { parseCommandLine } from "./parse.ts";
+import { type ParsedCommandLine, parseCommandLine } from "./parse.ts";
 import {
   type CommandOutput,
   type CommandSource,
@@ -35,6 +35,12 @@ export interface RunOptions {
   out: CommandOutput;
   style: Style;
   signal?: AbortSignal;
+}
+
+/** A command called as data: what the planner's plan names. */
+export interface CommandCall {
+  name: string;
+  args: readonly string[];
 }
 
 export interface Completion {
@@ -98,12 +104,26 @@ export class CommandRegistry {
     return { replaceFrom: cursor - partial.length, candidates: [...candidates] };
   }
 
-  /** Runs one `/command` line. Errors are printed to `out` and returned, never thrown (except quit). */
-  async run(line: string, options: RunOptions): Promise<CommandRunResult> {
+  /** Runs one `/command` line typed by someone. Errors are printed to `out` and returned, never thrown (except quit). */
+  run(line: string, options: RunOptions): Promise<CommandRunResult> {
+    const parsed = parseCommandLine(line);
+    return this.#execute(parsed ?? { name: "", args: [], rest: "" }, parsed !== undefined, options);
+  }
+
+  /**
+   * Runs one structured call, as the planner makes them: the args arrive exactly as given (never
+   * joined into a line and split again, so `["disk full", "x"]` stays two arguments). Commands
+   * that read free text get the args joined by spaces as `rest`.
+   */
+  invoke(call: CommandCall, options: RunOptions): Promise<CommandRunResult> {
+    const name = call.name.toLowerCase();
+    return this.#execute({ name, args: [...call.args], rest: call.args.join(" ") }, name !== "", options);
+  }
+
+  async #execute(parsed: ParsedCommandLine, known: boolean, options: RunOptions): Promise<CommandRunResult> {
     const { app, source, out, style } = options;
     const started = performance.now();
-    const parsed = parseCommandLine(line);
-    const name = parsed?.name ?? "";
+    const { name } = parsed;
     const finish = (result: Omit<CommandRunResult, "ms" | "name">): CommandRunResult => {
       const done = { name, ...result, ms: Math.round(performance.now() - started) };
       // Both can echo what was typed or piped in, or a plugin's or a file's words: shown, never obeyed.
@@ -119,8 +139,8 @@ export class CommandRegistry {
       return done;
     };
 
-    const command = parsed ? this.get(name) : undefined;
-    if (!parsed || !command) {
+    const command = known ? this.get(name) : undefined;
+    if (!command) {
       const hint = closestMatch(
         name,
         this.list().map((c) => c.name),

@@ -38,7 +38,6 @@ export const ConfigSchema = v.strictObject({
     timeoutSeconds: positive("seconds"),
     plannerPrompt: text("a prompt file path"),
     responderPrompt: text("a prompt file path"),
-    historyTokens: nonNegative("tokens"),
     maxPlannedCommands: v.pipe(positive("commands"), v.maxValue(16, "expected at most 16 commands")),
     commandOutputChars: positive("characters"),
   }),

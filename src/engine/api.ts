@@ -1,9 +1,16 @@
 import type { CommandOutput } from "../commands/types.ts";
 import type { TurnEvents, TurnResult } from "../planner/turn.ts";
-import type { ConversationSummary, EngineStatus } from "./protocol.ts";
+import type { ConversationSummary, EngineStatus, NewConversationOptions } from "./protocol.ts";
 
-/** A turn's result as the engine hands it back: also why its transcript could not be written. */
-export type EngineTurnResult = TurnResult & { transcriptProblem?: string };
+/**
+ * A turn's result as the engine hands it back: also why its transcript could not be written, and
+ * for an `ember ask` conversation whether it carried on the last one (and why not, if it could not).
+ */
+export type EngineTurnResult = TurnResult & {
+  transcriptProblem?: string;
+  continued?: boolean;
+  notice?: string;
+};
 
 /** What a client hears about its turn besides the turn's own events. */
 export interface TurnWaitEvents extends TurnEvents {
@@ -33,7 +40,8 @@ export interface CommandRunOptions {
  */
 export interface EngineApi {
   status(): Promise<EngineStatus>;
-  newConversation(): Promise<string>;
+  /** A new conversation's id; `ember ask` asks for an ask conversation, `--continue` for the last one. */
+  newConversation(options?: NewConversationOptions): Promise<string>;
   conversations(): Promise<ConversationSummary[]>;
   /** One plain-language turn on `conversation`, after those queued before it. */
   ask(conversation: string, question: string, options?: AskOptions): Promise<EngineTurnResult>;

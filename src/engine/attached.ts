@@ -1,8 +1,8 @@
-import { ConversationMemory } from "../planner/memory.ts";
+import { Transcript } from "../planner/transcript.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
 import type { EngineClient } from "./client.ts";
 import { EngineLostError } from "./errors.ts";
-import type { ConversationSummary, EngineStatus } from "./protocol.ts";
+import type { ConversationSummary, EngineStatus, NewConversationOptions } from "./protocol.ts";
 
 /** How long a watcher waits before trying an engine that could not be reached again. */
 const RETRY_MS = 2000;
@@ -42,8 +42,8 @@ export class AttachedEngine implements EngineApi {
     return this.#client.status();
   }
 
-  async newConversation(): Promise<string> {
-    const id = await this.#client.newConversation();
+  async newConversation(options: NewConversationOptions = {}): Promise<string> {
+    const id = await this.#client.newConversation(options);
     this.#ids.set(id, id);
     return id;
   }
@@ -126,10 +126,11 @@ export class AttachedEngine implements EngineApi {
 
 /** The turn the lost engine was running, into its transcript, with what had been answered. */
 function recordEngineLost(vaultDir: string, session: string, question: string, partial: string): void {
-  new ConversationMemory({ vaultDir, session }).record({
+  new Transcript({ vaultDir, session }).record({
     question,
     answer: partial,
     commands: [],
+    grounding: [],
     stopped: "engine lost",
     timings: {},
   });

@@ -1,7 +1,7 @@
 import { LlmError } from "../llm/errors.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
 import { EngineLostError, EngineRequestError } from "./errors.ts";
-import type { ConversationSummary, EngineStatus } from "./protocol.ts";
+import type { ConversationSummary, EngineStatus, NewConversationOptions } from "./protocol.ts";
 import { readEvents } from "./sse.ts";
 
 /** How long a client waits for the engine to answer a plain request before taking it for gone. */
@@ -54,8 +54,8 @@ export class EngineClient implements EngineApi {
     return this.#json("/v1/status");
   }
 
-  async newConversation(): Promise<string> {
-    return (await this.#json<{ id: string }>("/v1/conversations", {})).id;
+  async newConversation(options: NewConversationOptions = {}): Promise<string> {
+    return (await this.#json<{ id: string }>("/v1/conversations", options)).id;
   }
 
   conversations(): Promise<ConversationSummary[]> {

@@ -11,13 +11,19 @@ import {
   type ModelLoaderOptions,
   type ModelState,
 } from "../llm/model-loader.ts";
-import { PrefixCache } from "../llm/prefix-cache.ts";
+import { STATE_LIMITS, StateFiles } from "../llm/state-files.ts";
+import { restoreAskConversation, saveAskConversation } from "../planner/ask-conversation.ts";
 import { runTurn } from "../planner/turn.ts";
 import { createStyle } from "../terminal/style.ts";
 import { type UpdateResult, updateIndex } from "../vault/index.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
-import { ConversationTable } from "./conversations.ts";
-import type { ConversationSummary, EngineModelState, EngineStatus } from "./protocol.ts";
+import { ConversationTable, contextOn } from "./conversations.ts";
+import type {
+  ConversationSummary,
+  EngineModelState,
+  EngineStatus,
+  NewConversationOptions,
+} from "./protocol.ts";
 import { TurnQueue } from "./queue.ts";
 
 export interface ChatOptions {
@@ -46,7 +52,8 @@ export class Engine implements EngineApi, EngineControls {
   readonly model: ModelLoader;
   readonly #queue: TurnQueue;
   readonly #conversations: ConversationTable;
-  readonly #prefixCache: PrefixCache;
+  readonly #prefixCache: StateFiles;
+  readonly #askStates: StateFiles;
   readonly #listeners = new Set<(status: EngineStatus) => void>();
   readonly #startedAt = new Date();
   #indexed: Promise<void> = Promise.resolve();
@@ -67,7 +74,8 @@ export class Engine implements EngineApi, EngineControls {
     });
     this.#queue = new TurnQueue(() => this.#changed());
     this.#conversations = new ConversationTable(app.settings.vaultDir);
-    this.#prefixCache = new PrefixCache({ vaultDir: app.settings.vaultDir });
+    this.#prefixCache = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.prefix });
+    this.#askStates = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.conversations });
   }
 
   /** Starts what questions need in the background: the model load and the vault index update. */
@@ -136,9 +144,9 @@ export class Engine implements EngineApi, EngineControls {
     };
   }
 
-  async newConversation(): Promise<string> {
-    const conversation = this.#conversations.create();
-    this.app.logger.log.info("conversation", { id: conversation.id });
+  async newConversation(options: NewConversationOptions = {}): Promise<string> {
+    const conversation = this.#conversations.create(options);
+    this.app.logger.log.info("conversation", { id: conversation.id, ...options });
     return conversation.id;
   }
 
@@ -154,6 +162,7 @@ export class Engine implements EngineApi, EngineControls {
     const conversation = this.#conversations.get(id);
     if (!conversation) throw new UnknownConversationError(id);
     const events = options.events ?? {};
+    let notice: string | undefined;
     // The first turns wait for the boot agents and the index update, so the planner's commands and
     // the grounding see the node and the vault as they are now.
     await Promise.all([this.#booted, this.#indexed]);
@@ -166,10 +175,26 @@ export class Engine implements EngineApi, EngineControls {
         // When the turn really begins: `make bench` times a client's start overhead up to here.
         this.app.logger.log.info("turn start", { conversation: id });
         events.onStarted?.();
-        return runTurn(
-          { app: this.app, bridge, memory: conversation.memory, prefixCache: this.#prefixCache },
+        const { log } = this.app.logger;
+        const context = contextOn(conversation, bridge, (message, fields) => log.info(message, fields));
+        notice = conversation.notice;
+        delete conversation.notice;
+        if (conversation.restoreFrom !== undefined) {
+          notice = await restoreAskConversation(this.app, context, this.#askStates, conversation.restoreFrom);
+          conversation.continued = notice === undefined;
+          delete conversation.restoreFrom;
+        }
+        const result = await runTurn(
+          {
+            app: this.app,
+            conversation: context,
+            transcript: conversation.transcript,
+            prefixCache: this.#prefixCache,
+          },
           { question, events, ...(options.signal ? { signal: options.signal } : {}) },
         );
+        if (conversation.ask) await saveAskConversation(this.app, context, this.#askStates, conversation.id);
+        return result;
       },
       (position) => events.onQueued?.(position),
     );
@@ -180,8 +205,13 @@ export class Engine implements EngineApi, EngineControls {
       this.#lastTurnTokensPerSecond = speed;
       this.#changed();
     }
-    const problem = conversation.memory.problem;
-    return problem ? { ...result, transcriptProblem: problem } : result;
+    const problem = conversation.transcript.problem;
+    return {
+      ...result,
+      ...(problem ? { transcriptProblem: problem } : {}),
+      ...(conversation.ask ? { continued: conversation.continued === true } : {}),
+      ...(notice ? { notice } : {}),
+    };
   }
 
   /**

@@ -39,6 +39,14 @@ export interface EngineStatus {
   supervised: boolean;
 }
 
+/** `POST /v1/conversations`: what kind of conversation to start (all absent: a REPL's). */
+export interface NewConversationOptions {
+  /** An `ember ask` conversation: its state is saved for `--continue`. */
+  ask?: boolean;
+  /** Carry on the vault's last ask conversation (`ember ask --continue`). */
+  continueLastAsk?: boolean;
+}
+
 export interface ConversationSummary {
   id: string;
   /** Turns answered (or stopped) so far. */

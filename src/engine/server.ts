@@ -4,7 +4,6 @@ import type { Server } from "bun";
 import * as v from "valibot";
 import { MATCH_MARKS, searchVault } from "../commands/search.ts";
 import { LlmError } from "../llm/errors.ts";
-import { PlanParseError } from "../planner/plan-schema.ts";
 import { DEFAULT_SEARCH_LIMIT } from "../vault/index.ts";
 import { type Engine, UnknownConversationError } from "./engine.ts";
 import { chatCompletions, listModels, openAiError } from "./openai.ts";
@@ -29,6 +28,10 @@ export interface EngineServers {
   stop(): void;
 }
 
+const ConversationRequest = v.object({
+  ask: v.optional(v.boolean()),
+  continueLastAsk: v.optional(v.boolean()),
+});
 const TurnRequest = v.object({ question: v.pipe(v.string(), v.trim(), v.minLength(1, "question: empty")) });
 const CommandRequest = v.object({
   line: v.pipe(v.string(), v.startsWith("/", "line: a slash command starts with /")),
@@ -103,7 +106,10 @@ async function route(
     if (method === "GET" && path === "/v1/events") return events(engine);
     if (method === "GET" && path === "/v1/conversations") return Response.json(await engine.conversations());
     if (method === "POST" && path === "/v1/conversations")
-      return Response.json({ id: await engine.newConversation() }, { status: 201 });
+      return Response.json(
+        { id: await engine.newConversation(v.parse(ConversationRequest, await readJson(request))) },
+        { status: 201 },
+      );
     if (method === "POST" && turnPath?.[2] === "turns")
       return turn(
         engine,
@@ -188,7 +194,7 @@ function turn(
     })
     .then((result) => stream.send("done", result))
     .catch((error: Error) => {
-      if (!(error instanceof LlmError || error instanceof PlanParseError || signal.aborted))
+      if (!(error instanceof LlmError || signal.aborted))
         engine.app.logger.log.error("turn failed", { error });
       stream.send("error", { message: signal.aborted ? "interrupted" : error.message });
     })

@@ -8,7 +8,6 @@ import {
   type LlamaGrammar,
   LlamaGrammarEvaluationState,
   type LlamaModel,
-  LlamaText,
   resolveChatWrapper,
   type Token,
   type TokenBias,
@@ -80,6 +79,8 @@ export interface Generation extends EvaluationCount {
   /** The tokens that make up `text`, as generated (stop-trigger tokens left out). */
   tokens: Token[];
   generatedTokens: number;
+  /** How many tokens had been generated when the first text was shown (0: none was). */
+  firstTextAfter: number;
   stopReason: StopReason;
 }
 
@@ -115,7 +116,7 @@ export class LlamaBridge {
   readonly sequence: LlamaContextSequence;
   readonly chatWrapper: ChatWrapper;
   readonly threads: number;
-  #stopTriggers: { tokens: Token[]; text: string }[] = [];
+  readonly #stopTriggers: { tokens: Token[]; text: string }[];
   /** Carried between prompts: the machine's prefill speed does not change between turns. */
   #prefillSlice = FIRST_PREFILL_SLICE;
 
@@ -127,6 +128,17 @@ export class LlamaBridge {
     // No context shift: a shift would silently drop the start of the prompt; overflow is checked instead.
     this.sequence = context.getSequence({ contextShift: { size: 0 } });
     this.chatWrapper = resolveChatWrapper(model);
+    // The template's stop triggers do not depend on the messages: an empty chat tells them.
+    const { stopGenerationTriggers } = this.chatWrapper.generateContextState({
+      chatHistory: [
+        { type: "user", text: "" },
+        { type: "model", response: [] },
+      ],
+    });
+    this.#stopTriggers = stopGenerationTriggers.map((trigger) => ({
+      tokens: trigger.tokenize(model.tokenizer, "trimLeadingSpace"),
+      text: trigger.values.every((v) => typeof v === "string") ? trigger.values.join("") : "",
+    }));
   }
 
   /**
@@ -198,40 +210,7 @@ export class LlamaBridge {
     const state = this.chatWrapper.generateContextState({
       chatHistory: [...messages, { type: "model", response: [] }],
     });
-    this.#stopTriggers = state.stopGenerationTriggers.map((trigger) => ({
-      tokens: trigger.tokenize(this.model.tokenizer, "trimLeadingSpace"),
-      text: trigger.values.every((v) => typeof v === "string") ? trigger.values.join("") : "",
-    }));
     return state.contextText.tokenize(this.model.tokenizer);
-  }
-
-  /**
-   * Like `renderChat`, but the model response at `responseIndex` keeps the exact tokens the model
-   * generated for it, instead of a re-tokenization of its text that may split differently: so a
-   * continued conversation reuses the generated tokens already in the sequence.
-   */
-  renderContinuation(
-    messages: readonly ChatHistoryItem[],
-    responseIndex: number,
-    generated: readonly Token[],
-  ): Token[] {
-    const marker = "\uE000ember-response\uE000";
-    const marked = messages.map((m, i) =>
-      i === responseIndex ? { type: "model" as const, response: [marker] } : m,
-    );
-    const state = this.chatWrapper.generateContextState({
-      chatHistory: [...marked, { type: "model", response: [] }],
-    });
-    const values = state.contextText.values;
-    const at = values.findIndex((v) => typeof v === "string" && v.includes(marker));
-    if (at < 0) return this.renderChat(messages);
-    const [head, tail] = (values[at] as string).split(marker) as [string, string];
-    const before = LlamaText([...values.slice(0, at), head]).tokenize(this.model.tokenizer);
-    const after = LlamaText([tail, ...values.slice(at + 1)]).tokenize(
-      this.model.tokenizer,
-      "trimLeadingSpace",
-    );
-    return [...before, ...generated, ...after];
   }
 
   /**
@@ -289,6 +268,7 @@ export class LlamaBridge {
     const generated: Token[] = [];
     let text = "";
     let shown = 0;
+    let firstTextAfter = 0;
     let stopReason: StopReason = "eog";
     const iterator = this.sequence.evaluate([prompt[prompt.length - 1]!], {
       temperature: options.temperature,
@@ -315,6 +295,7 @@ export class LlamaBridge {
         }
         // A character split across tokens shows up once it is whole.
         if (!text.endsWith("\uFFFD") && text.length > shown) {
+          if (shown === 0) firstTextAfter = generated.length;
           options.onText?.(text.slice(shown));
           shown = text.length;
         }
@@ -330,12 +311,17 @@ export class LlamaBridge {
     } finally {
       await iterator.return();
     }
-    if (text.length > shown) options.onText?.(text.slice(shown).replace(/\uFFFD+$/, ""));
+    const rest = text.slice(shown).replace(/\uFFFD+$/, "");
+    if (rest.length > 0) {
+      if (shown === 0) firstTextAfter = generated.length;
+      options.onText?.(rest);
+    }
     return {
       ...counts,
       text: text.replace(/\uFFFD+$/, ""),
       tokens: generated,
       generatedTokens: generated.length,
+      firstTextAfter,
       stopReason,
     };
   }
@@ -356,30 +342,6 @@ export class LlamaBridge {
         return this.model.detokenize(generated.slice(0, generated.length - n));
     }
     return undefined;
-  }
-
-  /** Saves what the sequence holds (tokens and KV cache) to `path`. */
-  async saveState(path: string): Promise<number> {
-    const { fileSize } = await this.sequence.saveStateToFile(path);
-    return fileSize;
-  }
-
-  /**
-   * Loads a state saved by `saveState` and keeps it only if it holds exactly `expected`; otherwise
-   * the sequence is cleared. The caller guarantees the file came from this very model file.
-   */
-  async loadState(path: string, expected: readonly Token[]): Promise<boolean> {
-    try {
-      await this.sequence.loadStateFromFile(path, { acceptRisk: true });
-    } catch {
-      await this.sequence.clearHistory();
-      return false;
-    }
-    const tokens = this.sequence.contextTokens;
-    if (tokens.length === expected.length && commonPrefixLength(tokens, expected) === expected.length)
-      return true;
-    await this.sequence.clearHistory();
-    return false;
   }
 
   async dispose(): Promise<void> {

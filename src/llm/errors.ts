@@ -67,17 +67,24 @@ export class LlmTimeoutError extends LlmError {
   }
 }
 
-/** The prompt and the longest possible reply do not fit in the context window. */
+/**
+ * What a turn needs does not fit in the context window, even with every earlier turn erased.
+ * `setting` names what the operator can change; the default fits any prompt that is too long.
+ */
 export class ContextOverflowError extends LlmError {
   override name = "ContextOverflowError";
   constructor(
     readonly needed: number,
     readonly contextSize: number,
+    readonly setting = "raise llm.contextSize (LLAMA_CPP_CONTEXT) or lower llm.maxTokens (LLAMA_CPP_MAX_TOKENS)",
   ) {
-    super(
-      `the prompt needs ${needed} tokens but the context holds ${contextSize}; raise llm.contextSize (LLAMA_CPP_CONTEXT) or lower grounding.coreTokens / grounding.turnTokens / llm.historyTokens`,
-    );
+    super(`the turn needs ${needed} tokens but the context holds ${contextSize}; ${setting}`);
   }
+}
+
+/** The model's plan is not the command list its grammar should have forced (a model or grammar bug). */
+export class PlanParseError extends LlmError {
+  override name = "PlanParseError";
 }
 
 /** A prompt template is malformed; names the file and line. */

@@ -7,15 +7,14 @@ import { renderAnswerSources } from "../repl/answer-sources.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
 import type { Style } from "../terminal/style.ts";
-import { PlanParseError } from "./plan-schema.ts";
 import { startSpinner } from "./spinner.ts";
 
 export interface AskHandlerOptions {
   app: App;
   /** The model's owner: in this process, or the node's engine behind its socket. */
   engine: EngineApi;
-  /** This REPL's conversation in the engine. */
-  conversation: string;
+  /** This REPL's conversation in the engine now (`/new` starts another). */
+  conversation: () => string;
   out: CommandOutput;
   style: Style;
   /** A terminal: the spinner animates in place. */
@@ -37,7 +36,7 @@ export function createAskHandler(
     const spinner = startSpinner(out, style, "thinking", interactive);
     let answering = false;
     try {
-      const result = await engine.ask(options.conversation, question, {
+      const result = await engine.ask(options.conversation(), question, {
         signal,
         // Model and command text is shown, never obeyed (src/terminal/sanitize.ts).
         events: sanitizeTurnEvents({
@@ -92,7 +91,7 @@ export function createAskHandler(
         out.line(style.yellow(`${error.message}; the engine restarted, ask again`));
         return false;
       }
-      if (error instanceof LlmError || error instanceof PlanParseError) {
+      if (error instanceof LlmError) {
         out.line(style.red(sanitizeLine(error.message)));
         app.logger.log.warn("question failed", { error: error.message });
         return false;

@@ -1,22 +1,26 @@
-import type { GbnfJsonSchema, Llama, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
+import type { Llama, LlamaGrammar, LlamaModel, Token } from "node-llama-cpp";
 import { TokenBias } from "node-llama-cpp";
 import * as v from "valibot";
+import { PlanParseError } from "../llm/errors.ts";
 
 /**
- * The plan the model must produce: `{"response": string, "commands": [{"name", "args"}]}`, with
- * names limited to the planner-allowed commands. Generation is constrained by a grammar built from
- * this schema, so a plan that does not parse cannot be produced; it is parsed with valibot all the same.
+ * The plan is the list of commands to run, nothing else: `{"commands":[{"name","args"}]}` with
+ * names limited to the planner-allowed commands. Its opening, `{"commands":[`, is the same every
+ * time, so it is added to the context as tokens (evaluated in one batch) and the model decodes
+ * only the rest, under a grammar (GBNF) that admits just the planner-allowed names and bounded
+ * arguments and ends when the list closes. When the list is empty the answer follows at once as
+ * free text in the same reply.
  *
- * Every count and string length is bounded, and plan tokens are limited to printable ASCII without
- * backslashes or line breaks (so each token adds at least one character and no escape sequence can
- * stretch a string): the longest plan the grammar admits has a known length in characters, and
- * generation gets that many tokens, so the grammar always completes before the cap.
+ * Plan tokens are limited to printable ASCII without backslashes or line breaks, so each adds at
+ * least one character: the longest rest the grammar admits has a known length, and generation
+ * gets that many tokens, so the grammar always completes before the cap.
  */
+
+/** What the reply starts with; added, never decoded. */
+export const PLAN_OPENING = '{"commands":[';
 
 /** How big a plan may be; every bound of the grammar comes from here. */
 export interface PlanLimits {
-  /** Characters of the plan's "response" (the whole answer when no command runs). */
-  responseChars: number;
   commands: number;
   argsPerCommand: number;
   argChars: number;
@@ -24,10 +28,9 @@ export interface PlanLimits {
 
 /** From roomiest to tightest: a turn takes the first that fits the context left after its prompt. */
 export const PLAN_SHAPES: readonly Omit<PlanLimits, "commands">[] = [
-  { responseChars: 320, argsPerCommand: 3, argChars: 48 },
-  { responseChars: 200, argsPerCommand: 2, argChars: 32 },
-  { responseChars: 120, argsPerCommand: 2, argChars: 24 },
-  { responseChars: 80, argsPerCommand: 1, argChars: 24 },
+  { argsPerCommand: 3, argChars: 48 },
+  { argsPerCommand: 2, argChars: 32 },
+  { argsPerCommand: 1, argChars: 24 },
 ];
 
 export interface PlannedCommand {
@@ -36,50 +39,34 @@ export interface PlannedCommand {
 }
 
 export interface Plan {
-  response: string;
   commands: PlannedCommand[];
 }
 
-export class PlanParseError extends Error {
-  override name = "PlanParseError";
+/** `rule` repeated `min`..`max` times, spelled so every llama.cpp grammar parser takes it. */
+function repeat(rule: string, min: number, max: number): string {
+  const required = Array.from({ length: min }, () => rule);
+  const optional = max > min ? [`(${rule}){0,${max - min}}`] : [];
+  return [...required, ...optional].join(" ");
 }
 
-export function planJsonSchema(commandNames: readonly string[], limits: PlanLimits): GbnfJsonSchema {
-  const command =
-    commandNames.length > 0
-      ? {
-          type: "object",
-          properties: {
-            name: { enum: [...commandNames] },
-            args: {
-              type: "array",
-              maxItems: limits.argsPerCommand,
-              items: { type: "string", maxLength: limits.argChars },
-            },
-          },
-        }
-      : { type: "string", maxLength: 0 };
-  return {
-    type: "object",
-    properties: {
-      response: { type: "string", maxLength: limits.responseChars },
-      commands: {
-        type: "array",
-        maxItems: commandNames.length > 0 ? limits.commands : 0,
-        items: command,
-      },
-    },
-  } as GbnfJsonSchema;
+/** The grammar of what follows PLAN_OPENING: the list's items, then `]}`. */
+export function planGrammarText(commandNames: readonly string[], limits: PlanLimits): string {
+  if (commandNames.length === 0 || limits.commands === 0) return 'root ::= "]}"';
+  const names = commandNames.map((n) => JSON.stringify(n.replace(/[^a-z0-9_-]/gi, ""))).join(" | ");
+  return [
+    `root ::= ("]}" | item ${repeat('"," item', 0, limits.commands - 1)} "]}")`,
+    `item ::= "{\\"name\\":\\"" name "\\",\\"args\\":[" args "]}"`,
+    `name ::= ${names}`,
+    `args ::= (arg ${repeat('"," arg', 0, limits.argsPerCommand - 1)})?`,
+    // Printable ASCII without the quote and the backslash: no escape can stretch an argument.
+    `arg ::= "\\"" ${repeat("[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]", 0, limits.argChars)} "\\""`,
+  ].join("\n");
 }
 
-/**
- * The most tokens a plan can take: the characters of the longest plan the schema admits, plus one
- * optional space at every place the grammar allows whitespace (two per structural character is generous).
- */
+/** The most tokens the rest of a plan can take: one per character of the longest one admitted. */
 export function planTokenBound(commandNames: readonly string[], limits: PlanLimits): number {
   const longestName = commandNames.reduce((a, b) => (b.length > a.length ? b : a), "");
   const longest: Plan = {
-    response: "x".repeat(limits.responseChars),
     commands:
       commandNames.length === 0
         ? []
@@ -88,9 +75,7 @@ export function planTokenBound(commandNames: readonly string[], limits: PlanLimi
             args: Array.from({ length: limits.argsPerCommand }, () => "x".repeat(limits.argChars)),
           })),
   };
-  const compact = JSON.stringify(longest);
-  const structural = compact.replace(/"(?:[^"\\]|\\.)*"/g, "").length;
-  return compact.length + 2 * structural + 2;
+  return JSON.stringify(longest).length - PLAN_OPENING.length;
 }
 
 /**
@@ -116,9 +101,7 @@ export function createPlanGrammar(
   commandNames: readonly string[],
   limits: PlanLimits,
 ): Promise<LlamaGrammar> {
-  // The schema is built at run time, so its literal type cannot be inferred; its shape is fixed above.
-  const schema = planJsonSchema(commandNames, limits) as Parameters<Llama["createGrammarForJsonSchema"]>[0];
-  return llama.createGrammarForJsonSchema(schema);
+  return llama.createGrammar({ grammar: planGrammarText(commandNames, limits) });
 }
 
 const biasByModel = new WeakMap<LlamaModel, TokenBias>();
@@ -139,12 +122,11 @@ export function planTokenBias(model: LlamaModel): TokenBias {
   return bias;
 }
 
-/** True once `text` is a whole JSON value: the moment a grammar-bound plan is finished. */
-export function isCompleteJson(text: string): boolean {
-  const trimmed = text.trim();
-  if (!trimmed.endsWith("}")) return false;
+/** True once the plan's rest closes the list: the moment a grammar-bound plan is finished. */
+export function isCompletePlan(rest: string): boolean {
+  if (!rest.endsWith("]}")) return false;
   try {
-    JSON.parse(trimmed);
+    JSON.parse(PLAN_OPENING + rest);
     return true;
   } catch {
     return false;
@@ -152,11 +134,10 @@ export function isCompleteJson(text: string): boolean {
 }
 
 export function planSchema(commandNames: readonly string[], maxCommands: number) {
-  return v.object({
-    response: v.string(),
+  return v.strictObject({
     commands: v.pipe(
       v.array(
-        v.object({
+        v.strictObject({
           name: v.picklist(commandNames.length > 0 ? [...commandNames] : [""]),
           args: v.array(v.string()),
         }),
@@ -166,7 +147,7 @@ export function planSchema(commandNames: readonly string[], maxCommands: number)
   });
 }
 
-/** Parses a generated plan; PlanParseError says what is wrong. */
+/** Parses a whole plan (`{"commands":[…]}`); PlanParseError says what is wrong. */
 export function parsePlan(text: string, commandNames: readonly string[], maxCommands: number): Plan {
   let data: unknown;
   try {

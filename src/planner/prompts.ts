@@ -8,13 +8,16 @@ import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
 import { PromptTemplateError } from "../llm/errors.ts";
 
 /**
- * The planner and responder templates. A template is plain text with placeholders; in the planner
- * template a line holding only `---` separates the system message (above) from the user message
- * (below). The responder template is the follow-up user message sent after the plan and the
- * command outputs, so it has no system part. Each is rendered with the model's own chat template.
+ * The planner and responder templates. A template is plain text with placeholders. In the planner
+ * template a line holding only `---` separates the system message (above: the static prefix,
+ * the same on every turn) from the user message of each turn (below). The responder template is
+ * the user message that brings the command outputs, so it has no system part. Each is rendered
+ * with the model's own chat template.
+ *
+ * Templates are vault files: they are checked when loaded, and a problem names the file and line.
  */
 
-export const PLACEHOLDERS = ["commands", "documentation", "history", "user_prompt", "tool_outputs"] as const;
+export const PLACEHOLDERS = ["commands", "documentation", "excerpts", "user_prompt", "tool_outputs"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type PromptValues = Record<Placeholder, string>;
 
@@ -40,43 +43,116 @@ export interface Prompts {
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 const SEPARATOR = /^---[ \t]*$/m;
 
-/** Checks every `{name}` against the known placeholders; an unknown one names its file and line. */
-function checkPlaceholders(text: string, file: string): void {
+/** Which placeholders each part of each template may hold, and which it must. */
+const RULES = {
+  planner: {
+    system: { allowed: ["commands", "documentation"], required: [] },
+    user: { allowed: ["excerpts", "user_prompt"], required: ["excerpts", "user_prompt"] },
+  },
+  responder: {
+    system: { allowed: [], required: [] },
+    user: { allowed: ["tool_outputs", "user_prompt"], required: ["tool_outputs"] },
+  },
+} as const satisfies Record<
+  string,
+  Record<"system" | "user", { allowed: Placeholder[]; required: Placeholder[] }>
+>;
+
+export type TemplateKind = keyof typeof RULES;
+
+const listed = (names: readonly string[]) => names.map((p) => `{${p}}`).join(" ");
+
+/** Where each placeholder sits, line by line; an unknown one or a retired one is an error there. */
+function placeholderLines(text: string, file: string, firstLine: number): Map<string, number> {
   const known = new Set<string>(PLACEHOLDERS);
+  const found = new Map<string, number>();
   text.split("\n").forEach((line, i) => {
     for (const match of line.matchAll(PLACEHOLDER)) {
-      if (!known.has(match[1]!))
+      const name = match[1]!;
+      if (name === "history")
         throw new PromptTemplateError(
           file,
-          i + 1,
-          `unknown placeholder {${match[1]}}; known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(" ")}`,
+          firstLine + i,
+          "{history} is gone: a session is now one conversation, so earlier turns are already in the context; remove it",
         );
+      if (!known.has(name))
+        throw new PromptTemplateError(
+          file,
+          firstLine + i,
+          `unknown placeholder {${name}}; known: ${listed(PLACEHOLDERS)}`,
+        );
+      if (!found.has(name)) found.set(name, firstLine + i);
     }
   });
+  return found;
+}
+
+/** The old plan shape, `{"response": …, "commands": …}`, found in a planner template. */
+const OLD_PLAN_SHAPE = /"response"\s*:/;
+
+function checkPart(
+  kind: TemplateKind,
+  part: "system" | "user",
+  text: string,
+  file: string,
+  firstLine: number,
+): void {
+  const rule = RULES[kind][part];
+  const found = placeholderLines(text, file, firstLine);
+  for (const [name, line] of found) {
+    if ((rule.allowed as readonly string[]).includes(name)) continue;
+    const where =
+      kind === "planner" && part === "system"
+        ? "belongs below the --- line (above it is the static prefix, the same on every turn)"
+        : kind === "planner"
+          ? "belongs above the --- line (the static prefix)"
+          : `is not used by the ${kind} template (it takes ${listed(rule.allowed)})`;
+    throw new PromptTemplateError(file, line, `{${name}} ${where}`);
+  }
+  for (const name of rule.required)
+    if (!found.has(name))
+      throw new PromptTemplateError(
+        file,
+        firstLine,
+        `the ${kind} template${kind === "planner" ? "'s part below ---" : ""} needs {${name}}`,
+      );
+  if (kind !== "planner") return;
+  const old = text.split("\n").findIndex((line) => OLD_PLAN_SHAPE.test(line));
+  if (old >= 0)
+    throw new PromptTemplateError(
+      file,
+      firstLine + old,
+      'written for the old {"response", "commands"} plan: the plan is now the command list alone, {"commands": [...]}, and the answer follows it as free text; rewrite it from the built-in prompts/planner.prompt',
+    );
 }
 
 export function parseTemplate(
   text: string,
   file: string,
   origin: PromptOrigin,
-  { split }: { split: boolean },
+  kind: TemplateKind,
 ): PromptTemplate {
   const normalized = text.replace(/\r\n?/g, "\n");
-  checkPlaceholders(normalized, file);
-  const separator = split ? SEPARATOR.exec(normalized) : null;
-  if (!separator) return { file, origin, system: "", user: normalized.trim() };
-  return {
-    file,
-    origin,
-    system: normalized.slice(0, separator.index).trim(),
-    user: normalized.slice(separator.index + separator[0].length).trim(),
-  };
+  const separator = kind === "planner" ? SEPARATOR.exec(normalized) : null;
+  if (kind === "planner" && !separator)
+    throw new PromptTemplateError(
+      file,
+      1,
+      "no line holding only ---: the part above it is the static prefix (commands, documentation), the part below is each turn's message",
+    );
+  const systemText = separator ? normalized.slice(0, separator.index) : "";
+  const userText = separator ? normalized.slice(separator.index + separator[0].length) : normalized;
+  // The user part starts on the separator's own line (its rest is empty).
+  const userLine = separator ? systemText.split("\n").length : 1;
+  checkPart(kind, "system", systemText, file, 1);
+  checkPart(kind, "user", userText, file, userLine);
+  return { file, origin, system: systemText.trim(), user: userText.trim() };
 }
 
 /** Replaces each placeholder with its value in one pass, so values are never re-scanned. */
-export function fillTemplate(part: string, values: PromptValues): string {
+export function fillTemplate(part: string, values: Partial<PromptValues>): string {
   return part.replace(PLACEHOLDER, (whole, name: string) =>
-    Object.hasOwn(values, name) ? values[name as Placeholder] : whole,
+    Object.hasOwn(values, name) ? values[name as Placeholder]! : whole,
   );
 }
 
@@ -91,17 +167,16 @@ export interface LoadPromptsOptions {
 /** Precedence: the configured file (env or config) > the vault's `prompts/<name>.prompt` > built-in. */
 export function loadPrompts(options: LoadPromptsOptions): Prompts {
   return {
-    planner: loadOne("planner", options.plannerPath, builtinPlanner, options, true),
-    responder: loadOne("responder", options.responderPath, builtinResponder, options, false),
+    planner: loadOne("planner", options.plannerPath, builtinPlanner, options),
+    responder: loadOne("responder", options.responderPath, builtinResponder, options),
   };
 }
 
 function loadOne(
-  name: string,
+  name: TemplateKind,
   configured: string,
   builtin: string,
   options: LoadPromptsOptions,
-  split: boolean,
 ): PromptTemplate {
   const fromConfig = configured.trim() === "" ? undefined : expandPath(configured.trim(), options.cwd);
   const fromVault = join(options.vaultDir, "prompts", `${name}.prompt`);
@@ -110,7 +185,7 @@ function loadOne(
     : existsSync(fromVault)
       ? [fromVault, "vault" as const]
       : [undefined, "builtin" as const];
-  if (!path) return parseTemplate(builtin, `prompts/${name}.prompt (built-in)`, origin, { split });
+  if (!path) return parseTemplate(builtin, `prompts/${name}.prompt (built-in)`, origin, name);
   const shown = displayPath(path, options.cwd);
   let text: string;
   try {
@@ -124,5 +199,5 @@ function loadOne(
     if (!(error instanceof UnsafeFileError)) throw error;
     throw new PromptTemplateError(shown, problemLine(error), error.reason);
   }
-  return parseTemplate(text, shown, origin, { split });
+  return parseTemplate(text, shown, origin, name);
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TRANSCRIPTS_DIR, type TranscriptEntry } from "./memory.ts";
+import { TRANSCRIPTS_DIR, type TranscriptEntry } from "./transcript.ts";
 
 /**
  * The most recent conversation turns across sessions, oldest first. Transcript files are named by

@@ -1,69 +1,27 @@
-import type { Token } from "node-llama-cpp";
 import type { App } from "../app.ts";
-import type { CommandOutput } from "../commands/types.ts";
-import {
-  commonPrefixLength,
-  type EvaluationCount,
-  type Generation,
-  type LlamaBridge,
-} from "../llm/bridge.ts";
-import { ContextOverflowError, LlmTimeoutError } from "../llm/errors.ts";
-import type { PrefixCache } from "../llm/prefix-cache.ts";
-import { createStyle } from "../terminal/style.ts";
-import { type GroundingRecord, groundingRecords } from "../vault/excerpt.ts";
+import type { Conversation, ConversationMark, PrefixSource } from "../llm/conversation.ts";
+import { LlmTimeoutError } from "../llm/errors.ts";
+import type { StateFiles } from "../llm/state-files.ts";
+import { type GroundingRecord, groundingRecords, renderExcerpt } from "../vault/excerpt.ts";
+import { type ActEvents, act, type CommandRecord } from "./act.ts";
 import { groundQuestion } from "./grounding.ts";
-import { describeCommands, plannerMessages, responderMessages, staticValues } from "./layout.ts";
-import type { ConversationMemory } from "./memory.ts";
-import {
-  createPlanGrammar,
-  fitPlanLimits,
-  isCompleteJson,
-  PLAN_SHAPES,
-  type Plan,
-  parsePlan,
-  planTokenBias,
-  planTokenBound,
-} from "./plan-schema.ts";
-import { loadPrompts, type PromptValues } from "./prompts.ts";
+import { plan } from "./plan.ts";
+import type { Plan } from "./plan-schema.ts";
+import { loadPrompts, type Prompts } from "./prompts.ts";
+import { respond } from "./respond.ts";
+import { staticSystemText } from "./static-prefix.ts";
+import type { Transcript } from "./transcript.ts";
+import { emptyTimings, numericTimings, type TurnTimings } from "./turn-timings.ts";
 
 /**
- * One plain-language turn: retrieve grounding, plan (grammar-bound JSON naming planner-allowed
- * commands), act (run them as the planner, output captured and capped), respond (streamed), or
- * answer straight from the plan when no command ran.
+ * One plain-language turn in a session's conversation: retrieve (the excerpts new to the
+ * conversation, src/planner/grounding.ts), plan (the command list, grammar-bound), act (the commands, as structured calls),
+ * respond (the answer, streamed). Each step is a file of its own; this one runs them in order,
+ * under one signal that Ctrl-C and `llm.timeoutSeconds` both fire, and records the turn.
  */
 
-export interface CommandRecord {
-  name: string;
-  args: string[];
-  output: string;
-  ms: number;
-  ok: boolean;
-  refused?: string;
-  error?: string;
-}
-
-export interface PassCount extends EvaluationCount {
-  pass: "plan" | "respond";
-  generatedTokens: number;
-}
-
-export interface TurnTimings {
-  retrieveMs: number;
-  planMs: number;
-  actMs: number;
-  respondMs: number;
-  /** Prompt tokens of both passes. */
-  promptTokens: number;
-  /** Of those, evaluated by llama.cpp during this turn... */
-  evaluatedTokens: number;
-  /** ...and found already evaluated (in memory, or loaded from the prefix cache). */
-  reusedTokens: number;
-  generatedTokens: number;
-  /** The static prefix's length, and where it came from this turn. */
-  staticTokens: number;
-  prefix: "memory" | "disk" | "evaluated" | "none";
-  passes: PassCount[];
-}
+export type { CommandRecord } from "./act.ts";
+export type { PassCount, TurnTimings } from "./turn-timings.ts";
 
 export interface TurnResult {
   question: string;
@@ -71,28 +29,27 @@ export interface TurnResult {
   commands: CommandRecord[];
   /** The answer; partial when the turn was stopped. */
   response: string;
+  /** "plan": right after an empty command list, in the same reply; "responder": after the outputs. */
   answeredBy: "plan" | "responder";
-  /** The vault excerpts the answer was grounded in. */
+  /** The excerpts the answer was grounded in: those this turn added, then those already held. */
   grounding: GroundingRecord[];
   stopped?: "interrupted" | "timeout";
   timings: TurnTimings;
 }
 
-export interface TurnEvents {
+export interface TurnEvents extends ActEvents {
   onPlan?(plan: Plan): void;
-  onCommandStart?(line: string): void;
-  onCommandOutput?(text: string): void;
-  onCommandDone?(record: CommandRecord): void;
-  /** Answer text as it is generated (all at once when the plan answers). */
+  /** Answer text as it is decoded. */
   onAnswerText?(text: string): void;
 }
 
+/** What a turn runs on; whoever owns the model passes it in (a REPL, `ember ask`, the engine). */
 export interface TurnDeps {
   app: App;
-  bridge: LlamaBridge;
-  memory: ConversationMemory;
-  /** Absent: the static prefix is kept in memory only. */
-  prefixCache?: PrefixCache;
+  conversation: Conversation;
+  transcript: Transcript;
+  /** Where the static prefix is saved between processes; absent: kept in memory only. */
+  prefixCache?: StateFiles;
 }
 
 export interface TurnOptions {
@@ -104,66 +61,32 @@ export interface TurnOptions {
   seed?: number;
 }
 
-const PLAIN = createStyle(false);
-
 export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<TurnResult> {
-  const { app, bridge, memory } = deps;
+  const { app, conversation } = deps;
   const { llm } = app.settings.config;
   const events = options.events ?? {};
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new LlmTimeoutError(llm.timeoutSeconds)),
-    llm.timeoutSeconds * 1000,
-  );
-  const forward = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) forward();
-  options.signal?.addEventListener("abort", forward, { once: true });
-  const signal = controller.signal;
-
-  const timings: TurnTimings = {
-    retrieveMs: 0,
-    planMs: 0,
-    actMs: 0,
-    respondMs: 0,
-    promptTokens: 0,
-    evaluatedTokens: 0,
-    reusedTokens: 0,
-    generatedTokens: 0,
-    staticTokens: 0,
-    prefix: "none",
-    passes: [],
-  };
+  const { signal, dispose } = turnSignal(options.signal, llm.timeoutSeconds);
+  const timings = emptyTimings();
   const result: TurnResult = {
     question: options.question,
-    plan: options.plan ?? { response: "", commands: [] },
+    plan: options.plan ?? { commands: [] },
     commands: [],
     response: "",
     answeredBy: "plan",
     grounding: [],
     timings,
   };
-  const addPass = (pass: PassCount["pass"], generation: Generation, extraEvaluated = 0) => {
-    const evaluatedTokens = generation.evaluatedTokens + extraEvaluated;
-    const count: PassCount = {
-      pass,
-      promptTokens: generation.promptTokens,
-      evaluatedTokens,
-      reusedTokens: generation.promptTokens - evaluatedTokens,
-      generatedTokens: generation.generatedTokens,
-    };
-    timings.passes.push(count);
-    timings.promptTokens += count.promptTokens;
-    timings.evaluatedTokens += count.evaluatedTokens;
-    timings.reusedTokens += count.reusedTokens;
-    timings.generatedTokens += count.generatedTokens;
-  };
-  let phaseStart = performance.now();
+  const started = performance.now();
+  let phaseStart = started;
   const lap = () => {
     const now = performance.now();
     const ms = Math.round(now - phaseStart);
     phaseStart = now;
     return ms;
   };
+  const before = conversation.counters;
+  let answerFrom = before;
+  let rewindTo: ConversationMark | undefined;
 
   try {
     const prompts = loadPrompts({
@@ -172,128 +95,144 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
       vaultDir: app.settings.vaultDir,
       cwd: app.cwd,
     });
-    const countTokens = (text: string) => bridge.countTokens(text);
+    const commandNames = app.commands.plannerAllowed().map((c) => c.name);
+    timings.prefix = await startConversation(deps, prompts, signal);
+    const mark = { ...conversation.mark(), evaluated: conversation.counters.evaluated };
+    rewindTo = mark;
+    timings.staticTokens = conversation.staticTokens;
+    // What the turn found evaluated already: nothing when it had to evaluate the static prefix.
+    timings.reusedTokens = timings.prefix === "evaluated" ? 0 : conversation.tokens.length;
+    // Retrieve: the excerpts relevant to the question that the conversation does not hold yet.
     const grounding = groundQuestion(
       app.settings.vaultDir,
       options.question,
       app.settings.config.grounding,
-      countTokens,
+      (text) => conversation.countTokens(text),
       app.logger,
+      conversation.excerptIds,
     );
+    const excerpts = grounding.excerpts.added.map((e) => ({ id: e.id, text: renderExcerpt(e) }));
     result.grounding = groundingRecords(grounding.excerpts);
-    const allowed = app.commands.plannerAllowed();
-    const values: PromptValues = {
-      commands: describeCommands(allowed),
-      documentation: grounding.text,
-      history: memory.renderHistory(llm.historyTokens, countTokens) || "(nothing yet)",
-      user_prompt: options.question,
-      tool_outputs: "",
-    };
-    const planner = plannerMessages(prompts.planner, values);
-    const plannerTokens = bridge.renderChat(planner);
-    const probe = bridge.renderChat(
-      plannerMessages(prompts.planner, staticValues(values, grounding.staticText)),
-    );
-    timings.staticTokens = commonPrefixLength(probe, plannerTokens);
     timings.retrieveMs = lap();
 
-    let planText: string;
-    let planTokens: Token[] | undefined;
-    const prefixEvaluated = await ensureStaticPrefix(
-      deps,
-      plannerTokens.slice(0, timings.staticTokens),
-      timings,
+    const planned = await plan({
+      conversation,
+      template: prompts.planner,
+      question: options.question,
+      excerpts,
+      commandNames,
+      llm,
+      ...(options.plan ? { given: options.plan } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
       signal,
-    );
-    if (options.plan) {
-      // A given plan still goes through the planner's prompt, so the turn's layout and token
-      // accounting are those of a generated one; only the generation is skipped.
-      const count = await bridge.evaluate(plannerTokens, signal);
-      addPass(
-        "plan",
-        { ...count, text: "", tokens: [], generatedTokens: 0, stopReason: "complete" },
-        prefixEvaluated,
-      );
-      planText = JSON.stringify(options.plan);
-    } else {
-      const names = allowed.map((c) => c.name);
-      const available = bridge.contextSize - plannerTokens.length;
-      const limits = fitPlanLimits(names, llm.maxPlannedCommands, available);
-      if (!limits)
-        throw new ContextOverflowError(
-          plannerTokens.length + planTokenBound(names, { ...PLAN_SHAPES.at(-1)!, commands: 1 }),
-          bridge.contextSize,
-        );
-      const generation = await bridge.generate(plannerTokens, {
-        maxTokens: planTokenBound(names, limits),
-        temperature: llm.temperature,
-        topP: llm.topP,
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        grammar: await createPlanGrammar(bridge.model.llama, names, limits),
-        tokenBias: planTokenBias(bridge.model),
-        isComplete: isCompleteJson,
-        signal,
-      });
-      addPass("plan", generation, prefixEvaluated);
-      signal.throwIfAborted();
-      planText = generation.text;
-      planTokens = generation.tokens;
-      result.plan = parsePlan(planText, names, llm.maxPlannedCommands);
-    }
+    });
+    result.plan = planned.plan;
+    // The static prefix, if this turn evaluated it, counts with the plan whose prompt starts with it.
+    const prefixEvaluated = mark.evaluated - before.evaluated;
+    timings.passes.push({
+      ...planned.pass,
+      evaluatedTokens: planned.pass.evaluatedTokens + prefixEvaluated,
+      reusedTokens: Math.max(0, planned.pass.reusedTokens - prefixEvaluated),
+    });
     events.onPlan?.(result.plan);
     timings.planMs = lap();
 
-    for (const planned of result.plan.commands) {
-      signal.throwIfAborted();
-      const record = await runPlannedCommand(app, planned, llm.commandOutputChars, events, signal);
-      result.commands.push(record);
-    }
+    result.commands = await act(app, result.plan.commands, {
+      capChars: llm.commandOutputChars,
+      events,
+      signal,
+    });
     timings.actMs = lap();
 
-    if (!result.commands.some((c) => c.refused === undefined)) {
-      result.response = result.plan.response;
-      events.onAnswerText?.(result.response);
-    } else {
-      result.answeredBy = "responder";
-      const respond = (toolOutputs: string) => {
-        const messages = responderMessages(planner, planText, prompts.responder, {
-          ...values,
-          tool_outputs: toolOutputs,
-        });
-        return planTokens
-          ? bridge.renderContinuation(messages, planner.length, planTokens)
-          : bridge.renderChat(messages);
-      };
-      const tokens = fitToolOutputs(
-        respond,
-        renderToolOutputs(result.commands),
-        bridge.contextSize - llm.maxTokens,
-      );
-      const generation = await bridge.generate(tokens, {
-        maxTokens: llm.maxTokens,
-        temperature: llm.temperature,
-        topP: llm.topP,
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-        signal,
-        onText: (text) => {
-          result.response += text;
-          events.onAnswerText?.(text);
-        },
-      });
-      addPass("respond", generation);
-      result.response = generation.stopReason === "aborted" ? generation.text : generation.text.trim();
-      signal.throwIfAborted();
-    }
+    if (result.commands.length > 0) result.answeredBy = "responder";
+    answerFrom = conversation.counters;
+    const generation = await respond({
+      conversation,
+      template: prompts.responder,
+      question: options.question,
+      commands: result.commands,
+      llm,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      signal,
+      onText: (text) => {
+        if (result.response === "") timings.firstAnswerMs = Math.round(performance.now() - started);
+        result.response += text;
+        events.onAnswerText?.(text);
+      },
+    });
+    timings.passes.push({
+      pass: "respond",
+      promptTokens: generation.promptTokens,
+      reusedTokens: generation.reusedTokens,
+      evaluatedTokens: generation.evaluatedTokens,
+      generatedTokens: generation.generatedTokens,
+    });
+    timings.evaluatedBeforeAnswer = answerFrom.evaluated - before.evaluated + generation.evaluatedTokens;
+    timings.decodedBeforeAnswer =
+      answerFrom.decoded - before.decoded + (generation.firstTextAfter || generation.generatedTokens);
+    result.response = generation.stopReason === "aborted" ? generation.text : generation.text.trim();
+    signal.throwIfAborted();
     timings.respondMs = lap();
   } catch (error) {
+    // A turn that failed, or stopped before its answer began, leaves the conversation as it was.
+    if (rewindTo && (!signal.aborted || result.response === "")) conversation.rewind(rewindTo);
     if (!signal.aborted) throw error;
     result.stopped = signal.reason instanceof LlmTimeoutError ? "timeout" : "interrupted";
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener("abort", forward);
+    dispose();
+    const after = conversation.counters;
+    timings.evaluatedTokens = after.evaluated - before.evaluated;
+    timings.generatedTokens = after.decoded - before.decoded;
+    timings.droppedTokens = after.dropped - before.dropped;
+    timings.contextTokens = conversation.tokens.length;
+    timings.promptTokens = timings.passes.at(-1)?.promptTokens ?? 0;
+    if (timings.firstAnswerMs === null) {
+      timings.evaluatedBeforeAnswer = timings.evaluatedTokens;
+      timings.decodedBeforeAnswer = timings.generatedTokens;
+    }
   }
+  record(deps, result);
+  return result;
+}
 
-  memory.record({
+/** The static prefix for today's commands and core documents; the conversation restarts if it changed. */
+async function startConversation(
+  deps: TurnDeps,
+  prompts: Prompts,
+  signal: AbortSignal,
+): Promise<PrefixSource> {
+  const { app, conversation } = deps;
+  const system = staticSystemText(app, prompts, (text) => conversation.countTokens(text));
+  if (conversation.system === system) return "memory";
+  if (conversation.system !== undefined)
+    app.logger.log.info("static prefix changed: the conversation starts again", {
+      turns: conversation.turnsStarted,
+    });
+  return conversation.start(system, { signal, ...(deps.prefixCache ? { cache: deps.prefixCache } : {}) });
+}
+
+/** One signal for the turn: the caller's (Ctrl-C) or the timeout, whichever fires first. */
+function turnSignal(outer: AbortSignal | undefined, timeoutSeconds: number) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new LlmTimeoutError(timeoutSeconds)),
+    timeoutSeconds * 1000,
+  );
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  outer?.addEventListener("abort", forward, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", forward);
+    },
+  };
+}
+
+function record(deps: TurnDeps, result: TurnResult): void {
+  const { timings } = result;
+  deps.transcript.record({
     question: result.question,
     answer: result.response,
     commands: result.commands.map(({ name, args, ok, refused, ms }) => ({
@@ -303,116 +242,15 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
       ms,
       ...(refused ? { refused } : {}),
     })),
-    ...(result.stopped ? { stopped: result.stopped } : {}),
     grounding: result.grounding,
+    ...(result.stopped ? { stopped: result.stopped } : {}),
     timings: numericTimings(timings),
   });
-  app.logger.log.info("turn", {
+  deps.app.logger.log.info("turn", {
     ...numericTimings(timings),
     prefix: timings.prefix,
     commands: result.commands.map((c) => c.name),
     answeredBy: result.answeredBy,
     stopped: result.stopped,
   });
-  return result;
-}
-
-function numericTimings(timings: TurnTimings): Record<string, number> {
-  const { prefix: _prefix, passes: _passes, ...numbers } = timings;
-  return numbers;
-}
-
-/**
- * Makes sure the sequence starts with the static prefix: already there (same session), loaded
- * from the prefix cache (a restart), or evaluated now and saved. Returns the tokens evaluated.
- */
-async function ensureStaticPrefix(
-  deps: TurnDeps,
-  prefix: Token[],
-  timings: TurnTimings,
-  signal: AbortSignal,
-): Promise<number> {
-  const { bridge, prefixCache, app } = deps;
-  if (prefix.length === 0) return 0;
-  if (commonPrefixLength(bridge.contextTokens, prefix) === prefix.length) {
-    timings.prefix = "memory";
-    return 0;
-  }
-  if (prefixCache && (await prefixCache.load(bridge, prefix))) {
-    timings.prefix = "disk";
-    app.logger.log.info("prefix loaded", { tokens: prefix.length });
-    return 0;
-  }
-  const count = await bridge.evaluate(prefix, signal);
-  timings.prefix = "evaluated";
-  if (prefixCache) {
-    try {
-      const file = await prefixCache.save(bridge, prefix);
-      app.logger.log.info("prefix saved", { tokens: prefix.length, file });
-    } catch (error) {
-      app.logger.log.warn("prefix not saved", { error: (error as Error).message });
-    }
-  }
-  return count.evaluatedTokens;
-}
-
-async function runPlannedCommand(
-  app: App,
-  planned: Plan["commands"][number],
-  cap: number,
-  events: TurnEvents,
-  signal: AbortSignal,
-): Promise<CommandRecord> {
-  const line = `/${[planned.name, ...planned.args].join(" ")}`;
-  events.onCommandStart?.(line);
-  let output = "";
-  let cut = false;
-  const take = (text: string) => {
-    events.onCommandOutput?.(text);
-    if (cut) return;
-    output += text;
-    if (output.length > cap) {
-      output = `${output.slice(0, cap)}\n[… output cut at ${cap} characters]`;
-      cut = true;
-    }
-  };
-  const out: CommandOutput = { line: (text = "") => take(`${text}\n`), write: take };
-  const run = await app.commands.run(line, { app, source: "planner", out, style: PLAIN, signal });
-  const record: CommandRecord = {
-    name: planned.name,
-    args: planned.args,
-    output: output.trimEnd(),
-    ms: run.ms,
-    ok: run.ok,
-    ...(run.refused ? { refused: run.refused } : {}),
-    ...(run.error ? { error: run.error } : {}),
-  };
-  events.onCommandDone?.(record);
-  return record;
-}
-
-export function renderToolOutputs(commands: readonly CommandRecord[]): string {
-  return commands
-    .map((c) => {
-      const line = `/${[c.name, ...c.args].join(" ")}`;
-      if (c.refused) return `${line}\n(refused: ${c.refused})`;
-      return `${line}\n${c.output === "" ? "(no output)" : c.output}`;
-    })
-    .join("\n\n");
-}
-
-/** The responder prompt with tool outputs cut (from the end) until prompt and answer fit the context. */
-function fitToolOutputs(
-  render: (toolOutputs: string) => Token[],
-  toolOutputs: string,
-  limit: number,
-): Token[] {
-  let text = toolOutputs;
-  for (;;) {
-    const tokens = render(text);
-    if (tokens.length <= limit) return tokens;
-    if (text === "") throw new ContextOverflowError(tokens.length, limit);
-    const keep = Math.floor(text.length * (limit / tokens.length) * 0.9);
-    text = keep <= 0 ? "" : `${text.slice(0, keep)}\n[… outputs cut to fit the context]`;
-  }
 }

@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runEmber } from "../helpers/ember-cli.ts";
@@ -22,81 +31,119 @@ function vault(): string {
   return dir;
 }
 
-interface AskPass {
-  pass: string;
-  promptTokens: number;
-  evaluatedTokens: number;
-  reusedTokens: number;
-  generatedTokens: number;
-}
-
-function ask(dir: string, question: string, env: Record<string, string> = {}) {
-  return runEmber(["ask", "--json", question], {
+function ask(dir: string, question: string, env: Record<string, string> = {}, flags: string[] = []) {
+  // The vault's own copy: saved states name the model file, and test processes rewrite the shared one.
+  const model = join(dir, "model.gguf");
+  if (!existsSync(model)) copyFileSync(tinyModelPath(), model);
+  return runEmber(["ask", "--json", ...flags, question], {
     vault: dir,
-    env: { LLAMA_CPP_MODEL: tinyModelPath(), LLAMA_CPP_CONTEXT: "2048", NO_COLOR: "1", ...env },
+    env: { LLAMA_CPP_MODEL: model, LLAMA_CPP_CONTEXT: "2048", NO_COLOR: "1", ...env },
   });
 }
 
 describe("ember ask", () => {
-  test("--json prints plan, commands, answer and timings; a restarted process loads the saved prefix", async () => {
+  test("--json prints plan, commands, answer, grounding and timings; a restarted process loads the saved prefix", async () => {
     const dir = vault();
-    const first = await ask(dir, "is the node healthy?");
+    const first = await ask(dir, "what is the wifi password on the label?");
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     const one = JSON.parse(first.stdout);
-    expect(Object.keys(one)).toEqual(expect.arrayContaining(["plan", "commands", "response", "timings"]));
-    expect(Object.keys(one.plan)).toEqual(["response", "commands"]);
+    expect(Object.keys(one)).toEqual(
+      expect.arrayContaining([
+        "session",
+        "continued",
+        "plan",
+        "commands",
+        "response",
+        "grounding",
+        "timings",
+      ]),
+    );
+    expect(Object.keys(one.plan)).toEqual(["commands"]);
+    expect(one.continued).toBe(false);
     for (const key of [
       "retrieveMs",
       "planMs",
       "actMs",
       "respondMs",
+      "firstAnswerMs",
+      "evaluatedBeforeAnswer",
+      "decodedBeforeAnswer",
       "promptTokens",
       "evaluatedTokens",
       "reusedTokens",
       "generatedTokens",
     ])
       expect(typeof one.timings[key]).toBe("number");
+    expect(one.grounding).toContainEqual({
+      file: "docs/wifi.md",
+      lines: [3, 3],
+      heading: "Wifi",
+      tokens: expect.any(Number),
+      score: expect.any(Number),
+    });
     for (const command of one.commands)
       expect(Object.keys(command)).toEqual(expect.arrayContaining(["name", "args", "output", "ms"]));
-    // The README line that matches is a core document, already in the prompt: used, not added again.
-    expect(one.grounding).toEqual([
-      {
-        file: "README.md",
-        lines: [3, 3],
-        heading: "Node",
-        tokens: expect.any(Number),
-        score: expect.any(Number),
-        held: true,
-      },
-    ]);
-    const transcripts = readdirSync(join(dir, "logs", "transcripts"));
-    const entry = JSON.parse(readFileSync(join(dir, "logs", "transcripts", transcripts[0]!), "utf8"));
-    expect(entry.grounding).toEqual(one.grounding);
+    // Only the excerpt new to the conversation: the wifi document, not the README (a core document).
+    expect(one.grounding.map((g: { file: string }) => g.file)).toEqual(["docs/wifi.md"]);
     expect(one.timings.prefix).toBe("evaluated");
     expect(readdirSync(join(dir, "state", "prefix-cache")).filter((n) => n.endsWith(".bin"))).toHaveLength(1);
+    const transcript = readFileSync(join(dir, "logs", "transcripts", `${one.session}.jsonl`), "utf8");
+    const record = JSON.parse(transcript.trim());
+    expect(record.grounding).toEqual(one.grounding);
+    expect(record.timings.evaluatedBeforeAnswer).toBe(one.timings.evaluatedBeforeAnswer);
 
-    const second = await ask(dir, "is the node healthy?");
+    const second = await ask(dir, "what is the wifi password on the label?");
     expect(second.code).toBe(0);
     const two = JSON.parse(second.stdout);
-    const static1 = one.timings.staticTokens as number;
-    const plan1 = one.timings.passes[0] as AskPass;
-    const plan2 = two.timings.passes[0] as AskPass;
+    // A new ask is a new conversation: a new session, the static prefix loaded from disk.
+    expect(two.session).not.toBe(one.session);
     expect(two.timings.prefix).toBe("disk");
-    expect(two.timings.staticTokens).toBe(static1);
-    // The same question in a new process: the plan prompt is the same, and its static part is not evaluated.
-    expect(plan1.evaluatedTokens).toBe(plan1.promptTokens);
-    expect(plan2.promptTokens).toBe(plan1.promptTokens);
-    expect(plan2.reusedTokens).toBeGreaterThanOrEqual(static1);
-    expect(plan2.evaluatedTokens).toBe(plan1.evaluatedTokens - static1);
-    expect(two.timings.evaluatedTokens).toBe(two.timings.promptTokens - two.timings.reusedTokens);
-    console.log(
-      "restart token counts",
-      JSON.stringify({ first: one.timings.passes, restart: two.timings.passes, static: static1 }),
+    expect(two.timings.staticTokens).toBe(one.timings.staticTokens);
+    // The same question: its plan pass evaluated the same tokens but the static prefix.
+    expect(two.timings.passes[0].evaluatedTokens).toBe(
+      one.timings.passes[0].evaluatedTokens - one.timings.staticTokens,
     );
     const log = readFileSync(join(dir, "logs", "ember.log"), "utf8");
     expect(log).toContain('"prefix loaded"');
     expect(log).toMatch(/"turn".*"evaluatedTokens"/);
+  }, 120_000);
+
+  test("--continue carries on the last ask conversation: a follow-up evaluates only its own tokens", async () => {
+    const dir = vault();
+    const first = JSON.parse((await ask(dir, "what is the wifi password?")).stdout);
+    const follow = await ask(dir, "and where is the label?", {}, ["--continue"]);
+    expect(follow.stderr).toBe("");
+    const two = JSON.parse(follow.stdout);
+    expect(two.continued).toBe(true);
+    expect(two.session).toBe(first.session);
+    // The whole first turn came back from state/: the follow-up reused it and evaluated only its own.
+    expect(two.timings.reusedTokens).toBe(first.timings.contextTokens);
+    const added = two.timings.contextTokens - first.timings.contextTokens + two.timings.droppedTokens;
+    // Everything it evaluated or decoded is its own. (A generation cut short leaves its last token
+    // to be evaluated with the next prompt, so the plan and the answer may each count one twice.)
+    expect(two.timings.evaluatedTokens + two.timings.generatedTokens).toBeLessThanOrEqual(added + 4);
+    expect(two.timings.evaluatedTokens).toBeLessThan(first.timings.staticTokens);
+    expect(two.timings.evaluatedBeforeAnswer).toBeLessThan(first.timings.evaluatedBeforeAnswer);
+    const lines = readFileSync(join(dir, "logs", "transcripts", `${first.session}.jsonl`), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines).toHaveLength(2);
+    console.log(
+      "ask --continue figures",
+      JSON.stringify({
+        cold: first.timings.evaluatedBeforeAnswer,
+        continued: two.timings.evaluatedBeforeAnswer,
+      }),
+    );
+
+    // Another model: the saved state does not fit it, so the conversation starts afresh and says so.
+    const other = join(dir, "other.gguf");
+    copyFileSync(tinyModelPath({ seed: 2 }), other);
+    const moved = await ask(dir, "still there?", { LLAMA_CPP_MODEL: other }, ["--continue"]);
+    expect(moved.code).toBe(0);
+    expect(moved.stderr).toContain("ember ask: the last ask conversation was saved with another model");
+    expect(JSON.parse(moved.stdout).continued).toBe(false);
   }, 120_000);
 
   test("without a model it says where it looked and how to get one, and exits 1", async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import { QuitRequest } from "../../src/commands/types.ts";
-import { runLine, tempApp } from "../helpers/app.ts";
+import { captureOutput, plain, runLine, tempApp } from "../helpers/app.ts";
 
 let app: App;
 let vault: string;
@@ -32,6 +32,38 @@ describe("slash-command registry", () => {
     expect(log.some((e) => e.msg === "command" && e.command === "config" && e.source === "planner")).toBe(
       true,
     );
+  });
+
+  test("a structured call reaches the command with its arguments as given, never re-parsed", async () => {
+    const seen: { args: readonly string[]; rest: string }[] = [];
+    app.commands.register({
+      name: "echoargs",
+      summary: "test",
+      usage: "/echoargs",
+      plannerAllowed: true,
+      requiresReady: false,
+      run: (args, { rest }) => {
+        seen.push({ args, rest });
+      },
+    });
+    const out = captureOutput();
+    const result = await app.commands.invoke(
+      { name: "echoargs", args: ["disk full", "x"] },
+      { app, source: "planner", out, style: plain },
+    );
+    expect(result.ok).toBe(true);
+    expect(seen).toEqual([{ args: ["disk full", "x"], rest: "disk full x" }]);
+    // The same rules as a typed line: unknown names and planner refusals.
+    const unknown = await app.commands.invoke(
+      { name: "nope", args: [] },
+      { app, source: "planner", out, style: plain },
+    );
+    expect(unknown.refused).toContain("unknown command /nope");
+    const refused = await app.commands.invoke(
+      { name: "config", args: ["set", "llm.maxTokens", "5"] },
+      { app, source: "planner", out, style: plain },
+    );
+    expect(refused.refused).toContain("not allowed for the planner");
   });
 
   test("completes command names, then each command's own arguments", () => {

@@ -61,24 +61,6 @@ describe("LlamaBridge", () => {
     expect(again.reusedTokens).toBe(prompt.length - 1);
   });
 
-  test("a continuation keeps the generated tokens, so they are not evaluated again", async () => {
-    const messages = chat("continue me");
-    const prompt = bridge.renderChat(messages);
-    const generation = await bridge.generate(prompt, { maxTokens: 12, temperature: 0, topP: 1 });
-    const continued = bridge.renderContinuation(
-      [...messages, { type: "model", response: [generation.text] }, { type: "user", text: "more" }],
-      messages.length,
-      generation.tokens,
-    );
-    expect(continued.slice(0, prompt.length + generation.tokens.length)).toEqual([
-      ...prompt,
-      ...generation.tokens,
-    ]);
-    const next = await bridge.generate(continued, { maxTokens: 4, temperature: 0, topP: 1 });
-    // Everything up to the last generated token (never fed back) was already there.
-    expect(next.reusedTokens).toBe(prompt.length + generation.tokens.length - 1);
-  });
-
   test("streams text as it is generated and stops at maxTokens", async () => {
     const pieces: string[] = [];
     const generation = await bridge.generate(bridge.renderChat(chat("stream")), {

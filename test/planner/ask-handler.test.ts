@@ -19,7 +19,17 @@ afterAll(() => cleanup());
 
 async function handlerOn(engine: Engine, out = captureOutput()) {
   const conversation = await engine.newConversation();
-  return { out, ask: createAskHandler({ app, engine, conversation, out, style: plain, interactive: false }) };
+  return {
+    out,
+    ask: createAskHandler({
+      app,
+      engine,
+      conversation: () => conversation,
+      out,
+      style: plain,
+      interactive: false,
+    }),
+  };
 }
 
 describe("the REPL's ask handler", () => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { LlamaBridge } from "../../src/llm/bridge.ts";
+import { LlmError, PlanParseError } from "../../src/llm/errors.ts";
 import {
   createPlanGrammar,
   fitPlanLimits,
-  isCompleteJson,
+  isCompletePlan,
+  PLAN_OPENING,
   PLAN_SHAPES,
-  PlanParseError,
   parsePlan,
   planTokenBias,
   planTokenBound,
@@ -15,37 +16,36 @@ import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
 const NAMES = ["status", "search", "history"];
 
 describe("plan parsing", () => {
-  test("accepts a plan naming allowed commands", () => {
-    const plan = parsePlan(
-      '{"response": "checking", "commands": [{"name": "status", "args": []}]}',
-      NAMES,
-      4,
-    );
-    expect(plan.commands).toEqual([{ name: "status", args: [] }]);
-  }, 120_000);
+  test("a plan is the command list alone", () => {
+    const plan = parsePlan('{"commands":[{"name":"status","args":[]}]}', NAMES, 4);
+    expect(plan).toEqual({ commands: [{ name: "status", args: [] }] });
+    expect(parsePlan('{"commands":[]}', NAMES, 4)).toEqual({ commands: [] });
+  });
 
-  test("rejects other names, too many commands and non-JSON with PlanParseError", () => {
-    expect(() =>
-      parsePlan('{"response": "", "commands": [{"name": "config", "args": []}]}', NAMES, 4),
-    ).toThrow(PlanParseError);
-    const five = JSON.stringify({ response: "", commands: Array(5).fill({ name: "status", args: [] }) });
+  test("rejects other names, too many commands, the old response field and non-JSON, as an LlmError", () => {
+    expect(() => parsePlan('{"commands":[{"name":"config","args":[]}]}', NAMES, 4)).toThrow(PlanParseError);
+    const five = JSON.stringify({ commands: Array(5).fill({ name: "status", args: [] }) });
     expect(() => parsePlan(five, NAMES, 4)).toThrow("commands");
-    expect(() => parsePlan('{"response": ', NAMES, 4)).toThrow("not JSON");
-  }, 120_000);
+    expect(() => parsePlan('{"response":"hi","commands":[]}', NAMES, 4)).toThrow("response");
+    expect(() => parsePlan('{"commands":', NAMES, 4)).toThrow("not JSON");
+    expect(() => parsePlan("[", NAMES, 4)).toThrow(LlmError);
+  });
 
-  test("the token bound covers the longest plan the limits allow", () => {
+  test("the token bound is the length of the longest rest after the opening", () => {
     const limits = { ...PLAN_SHAPES[0]!, commands: 4 };
     const longest = JSON.stringify({
-      response: "x".repeat(limits.responseChars),
       commands: Array(4).fill({
         name: "history",
         args: Array(limits.argsPerCommand).fill("y".repeat(limits.argChars)),
       }),
     });
-    expect(planTokenBound(NAMES, limits)).toBeGreaterThan(longest.length);
-    expect(isCompleteJson(longest)).toBe(true);
-    expect(isCompleteJson(longest.slice(0, -1))).toBe(false);
-  }, 120_000);
+    expect(longest.startsWith(PLAN_OPENING)).toBe(true);
+    expect(planTokenBound(NAMES, limits)).toBe(longest.length - PLAN_OPENING.length);
+    const rest = longest.slice(PLAN_OPENING.length);
+    expect(isCompletePlan(rest)).toBe(true);
+    expect(isCompletePlan(rest.slice(0, -1))).toBe(false);
+    expect(isCompletePlan("]}")).toBe(true);
+  });
 });
 
 test("a tight context gets tighter limits, and fewer commands before none", () => {
@@ -53,33 +53,36 @@ test("a tight context gets tighter limits, and fewer commands before none", () =
   expect(roomy).toEqual({ ...PLAN_SHAPES[0]!, commands: 4 });
   const tight = fitPlanLimits(NAMES, 4, planTokenBound(NAMES, { ...PLAN_SHAPES[1]!, commands: 4 }))!;
   expect(tight).toEqual({ ...PLAN_SHAPES[1]!, commands: 4 });
-  const tighter = fitPlanLimits(NAMES, 4, 200)!;
-  expect(planTokenBound(NAMES, tighter)).toBeLessThanOrEqual(200);
+  const tighter = fitPlanLimits(NAMES, 4, 100)!;
+  expect(planTokenBound(NAMES, tighter)).toBeLessThanOrEqual(100);
   expect(fitPlanLimits(NAMES, 4, 20)).toBeUndefined();
 });
 
 describe("grammar-constrained plans from a real model", () => {
   let bridge: LlamaBridge;
   beforeAll(async () => {
-    const llama = await testLlama();
     bridge = await LlamaBridge.open({
       modelPath: tinyModelPath(),
       threads: TEST_THREADS,
       contextSize: 2048,
-      llama,
+      llama: await testLlama(),
     });
   });
   afterAll(() => bridge.dispose());
 
-  test("always complete within the bound, parse, and name only planner-allowed commands", async () => {
+  test("after the opening, always close the list within the bound, parse, and name only allowed commands", async () => {
     const limits = { ...PLAN_SHAPES[0]!, commands: 4 };
     const grammar = await createPlanGrammar(bridge.model.llama, NAMES, limits);
     const bound = planTokenBound(NAMES, limits);
+    const named = new Set<string>();
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const prompt = bridge.renderChat([
-        { type: "system", text: "Plan with JSON." },
-        { type: "user", text: `question number ${seed}: is the node healthy?` },
-      ]);
+      const prompt = [
+        ...bridge.renderChat([
+          { type: "system", text: "Plan with JSON." },
+          { type: "user", text: `question number ${seed}: is the node healthy?` },
+        ]),
+        ...bridge.model.tokenize(PLAN_OPENING, false, "trimLeadingSpace"),
+      ];
       const generation = await bridge.generate(prompt, {
         maxTokens: bound,
         temperature: 1,
@@ -87,15 +90,38 @@ describe("grammar-constrained plans from a real model", () => {
         seed,
         grammar,
         tokenBias: planTokenBias(bridge.model),
-        isComplete: isCompleteJson,
+        isComplete: isCompletePlan,
       });
       expect(generation.stopReason).toBe("complete");
       expect(generation.generatedTokens).toBeLessThanOrEqual(bound);
-      const plan = parsePlan(generation.text, NAMES, 4);
+      const plan = parsePlan(PLAN_OPENING + generation.text, NAMES, 4);
+      expect(plan.commands.length).toBeLessThanOrEqual(4);
       for (const command of plan.commands) {
+        named.add(command.name);
         expect(NAMES).toContain(command.name);
+        expect(command.args.length).toBeLessThanOrEqual(limits.argsPerCommand);
+        for (const arg of command.args) expect(arg.length).toBeLessThanOrEqual(limits.argChars);
       }
-      expect(plan.response.length).toBeLessThanOrEqual(limits.responseChars);
     }
+    // Random weights still pick commands now and then: the grammar admits them, not only `]}`.
+    expect(named.size).toBeGreaterThan(0);
+  }, 120_000);
+
+  test("with no planner-allowed command the only plan is the empty list", async () => {
+    const grammar = await createPlanGrammar(bridge.model.llama, [], { ...PLAN_SHAPES[0]!, commands: 4 });
+    const prompt = [
+      ...bridge.renderChat([{ type: "user", text: "anything" }]),
+      ...bridge.model.tokenize(PLAN_OPENING, false, "trimLeadingSpace"),
+    ];
+    const generation = await bridge.generate(prompt, {
+      maxTokens: 8,
+      temperature: 1,
+      topP: 1,
+      seed: 3,
+      grammar,
+      tokenBias: planTokenBias(bridge.model),
+      isComplete: isCompletePlan,
+    });
+    expect(generation.text).toBe("]}");
   }, 120_000);
 });
