@@ -12,6 +12,6 @@ export const clearCommand: SlashCommand = {
   requiresReady: false,
   run(_args, { app, out, style }) {
     // Piped output has no screen: clearing would only put escape codes into a file.
-    if (style.enabled) out.write(CLEAR_SCREEN + renderBanner(app, style));
+    if (style.enabled) out.write(CLEAR_SCREEN + renderBanner(app, style, true));
   },
 };

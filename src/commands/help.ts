@@ -1,4 +1,5 @@
-import { formatTable } from "../terminal/table.ts";
+import { formatTwoColumns } from "../terminal/table.ts";
+import { wrapWords } from "../text/wrap.ts";
 import type { SlashCommand } from "./types.ts";
 
 export const helpCommand: SlashCommand = {
@@ -17,14 +18,14 @@ export const helpCommand: SlashCommand = {
       return;
     }
     const shown = command ? [command] : app.commands.list();
-    out.line(style.bold("Slash commands") + style.dim("  (plain language goes to the model)"));
-    const rows = shown.map((c) => [
-      style.cyan(c.usage),
-      c.summary + (c.plannerAllowed ? "" : style.dim(" [operator only]")),
-    ]);
-    for (const line of formatTable(rows, "  ")) out.line(line);
-    out.line(
-      style.dim("TAB completes · Ctrl-L clears · Ctrl-C cancels · /man CMD for details · quit to leave"),
+    const title = style.bold("Slash commands") + style.dim("  (plain language goes to the model)");
+    for (const line of out.columns ? wrapWords(title, out.columns) : [title]) out.line(line);
+    const rows = shown.map(
+      (c) =>
+        [style.cyan(c.usage), c.summary + (c.plannerAllowed ? "" : style.dim(" [operator only]"))] as const,
     );
+    for (const line of formatTwoColumns(rows, out.columns, "  ")) out.line(line);
+    const keys = "TAB completes · Ctrl-L clears · Ctrl-C cancels · /man CMD for details · quit to leave";
+    for (const line of out.columns ? wrapWords(keys, out.columns) : [keys]) out.line(style.dim(line));
   },
 };

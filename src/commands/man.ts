@@ -16,7 +16,7 @@ export const manCommand: SlashCommand = {
     if (!command) throw new UsageError(`no command /${wanted}`);
     const page = MANUALS[command.name];
     const lines = page
-      ? renderMarkdown(page, style)
+      ? renderMarkdown(page, style, out.columns)
       : [style.bold(`/${command.name}`), "", command.summary, "", `    ${command.usage}`];
     for (const line of lines) out.line(line);
   },

@@ -12,6 +12,8 @@ export interface CommandOutput {
   line(text?: string): void;
   /** Writes text as it comes (streamed answers); no newline added. */
   write(text: string): void;
+  /** The terminal's width, for output that wraps to it; absent when not a terminal. */
+  readonly columns?: number;
 }
 
 /** What the engine (the model's one owner) lets a command reach. */

@@ -57,7 +57,6 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     return EXIT.ok;
   }
 
-  io.output.write(renderBanner(app, style));
   const typing = options.prefill ? watchTyping(options.prefill) : undefined;
   const editor = new LineEditor({
     input: io.input,
@@ -66,9 +65,10 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     color: style.enabled,
     env: io.env,
     complete: (line, cursor) => app.commands.complete(line, cursor, app),
-    onClearScreen: () => renderBanner(app, style),
+    onClearScreen: () => renderBanner(app, style, true),
     ...(typing ? { onEdit: typing.edited } : {}),
   });
+  io.output.write(renderBanner(app, style, editor.editing));
   let interrupts = 0;
   // One stat per prompt: tells the operator once when an upgrade replaced the binary under us.
   const upgraded = watchInstalledBinary();

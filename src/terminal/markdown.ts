@@ -1,34 +1,16 @@
 import type { Style } from "./style.ts";
 
 /**
- * Renders the small Markdown of Ember's manual pages for a terminal: headings bold, code blocks
- * indented, `code` highlighted, **bold** kept bold. Plain text when colour is off.
+ * Renders a manual page's Markdown for the terminal with Bun.markdown.ansi: headings, lists,
+ * code blocks and tables (box-drawn, columns by display width), wrapped to `columns`. With colour
+ * off it is plain ASCII: no escapes, no box-drawing characters.
  */
-export function renderMarkdown(markdown: string, style: Style): string[] {
-  const out: string[] = [];
-  let fenced = false;
-  for (const raw of markdown.replace(/\r\n/g, "\n").split("\n")) {
-    if (/^\s*```/.test(raw)) {
-      fenced = !fenced;
-      continue;
-    }
-    if (fenced) {
-      out.push(style.dim(`    ${raw}`));
-      continue;
-    }
-    const heading = /^(#{1,6})\s+(.*)$/.exec(raw);
-    if (heading) {
-      out.push(style.bold(heading[2] ?? ""));
-      continue;
-    }
-    out.push(inline(raw, style));
-  }
-  while (out.length > 0 && out.at(-1) === "") out.pop();
-  return out;
+export function renderMarkdown(markdown: string, style: Style, columns = DEFAULT_COLUMNS): string[] {
+  const text = Bun.markdown.ansi(markdown.replace(/\r\n/g, "\n"), { colors: style.enabled, columns });
+  const lines = text.split("\n");
+  while (lines.length > 0 && Bun.stripANSI(lines.at(-1) ?? "").trim() === "") lines.pop();
+  return lines;
 }
 
-function inline(line: string, style: Style): string {
-  return line
-    .replace(/`([^`]+)`/g, (_m, code: string) => style.cyan(code))
-    .replace(/\*\*([^*]+)\*\*/g, (_m, text: string) => style.bold(text));
-}
+/** Not a terminal (the planner reading a page, a pipe): the width Bun's renderer assumes. */
+const DEFAULT_COLUMNS = 80;
