@@ -1,3 +1,4 @@
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { formatTwoColumns } from "../terminal/table.ts";
 import { wrapWords } from "../text/wrap.ts";
 import type { SlashCommand } from "./types.ts";
@@ -14,7 +15,7 @@ export const helpCommand: SlashCommand = {
     const wanted = args[0]?.replace(/^\//, "");
     const command = wanted ? app.commands.get(wanted) : undefined;
     if (wanted && !command) {
-      out.line(`no command /${wanted} — /help lists them`);
+      out.line(`no command /${sanitizeLine(wanted)} — /help lists them`);
       return;
     }
     const shown = command ? [command] : app.commands.list();

@@ -31,7 +31,7 @@ export const historyCommand: SlashCommand = {
         out.line(
           `${style.dim(turn.time.slice(0, 19).replace("T", " "))}  ${style.bold(oneLine(turn.question, 100))}`,
         );
-        if (ran) out.line(style.dim(`  ran ${ran}`));
+        if (ran) out.line(style.dim(`  ran ${sanitizeLine(ran)}`));
         out.line(`  ${oneLine(turn.answer, 200)}${turn.stopped ? style.yellow(` [${turn.stopped}]`) : ""}`);
       }
       return;

@@ -2,6 +2,7 @@ import { pluginCommands } from "../agents/plugin.ts";
 import type { App } from "../app.ts";
 import { setConfigValue } from "../config/write.ts";
 import { describePlannerAccess, type PlannerRequest, plannerRequests } from "../plugins/trust.ts";
+import { sanitizeLine } from "../terminal/sanitize.ts";
 import { formatTable } from "../terminal/table.ts";
 import { installPluginCommands } from "./plugin-commands.ts";
 import { type SlashCommand, UsageError } from "./types.ts";
@@ -45,7 +46,7 @@ export const pluginsCommand: SlashCommand = {
     if (action === "trust" && !known.includes(name))
       throw new UsageError(`no plugin named ${name}; plugins: ${known.join(", ") || "none"}`);
     if ((action === "trust") === trusted.includes(name)) {
-      out.line(`plugin ${name} is ${action === "trust" ? "already" : "not"} trusted`);
+      out.line(sanitizeLine(`plugin ${name} is ${action === "trust" ? "already" : "not"} trusted`));
       return;
     }
     const list = action === "trust" ? [...trusted, name] : trusted.filter((n) => n !== name);

@@ -74,6 +74,14 @@ describe("ember search", () => {
   });
 });
 
+test("a command-line argument echoed in a usage error is shown, not obeyed", async () => {
+  const vault = hostileVault();
+  const { code, stderr } = await runEmber(["search", "antenna", "--limit", `9${CLEAR}`], { vault });
+  expect(code).toBe(2);
+  expect(stderr).not.toMatch(RAW_CONTROL);
+  expect(stderr).toContain("ember search: --limit 9␛[2J: expected a whole number of hits");
+});
+
 describe("the REPL, piped", () => {
   test("plugin output, a plugin's non-JSON answer and echoed input are shown, not obeyed", async () => {
     const vault = hostileVault();
