@@ -25,6 +25,8 @@ export async function reportUnhandledError(error: unknown): Promise<never> {
     const details = logged ? ` (details in ${logged})` : "";
     process.stderr.write(`ember: unexpected error: ${sanitizeLine(summary(error))}${details}\n`);
   }
+  // The REPL may have left the terminal raw: the shell that follows must get it back as it was.
+  if (process.stdin.isTTY) process.stdin.setRawMode?.(false);
   process.exit(EXIT.failure);
 }
 
