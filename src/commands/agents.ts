@@ -3,9 +3,11 @@ import { isAgentEnabled } from "../agents/registry.ts";
 import type { App } from "../app.ts";
 import { describeSource } from "../config/describe.ts";
 import { setConfigValues } from "../config/write.ts";
+import { describePlannerAccess } from "../plugins/trust.ts";
 import { statusMark } from "../status/render.ts";
 import type { Style } from "../terminal/style.ts";
 import { formatTable } from "../terminal/table.ts";
+import { pluginRequests } from "./plugins.ts";
 import { type CommandOutput, type SlashCommand, UsageError } from "./types.ts";
 
 const ACTIONS = ["run", "enable", "disable"] as const;
@@ -56,6 +58,9 @@ function listAgents(app: App, out: CommandOutput, style: Style): void {
     ];
   });
   for (const line of formatTable(rows, "  ")) out.line(line);
+  // A manifest's plannerAllowed is a request; say so next to the agent that found it.
+  for (const request of pluginRequests(app).filter((r) => r.requested.length > 0))
+    out.line(`plugin ${request.plugin}: ${describePlannerAccess(request)}`);
 }
 
 /** One line, whether or not the config disables the agent: asked for by name, it runs. */
