@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HEALTH_EXIT } from "../../src/cli/status.ts";
 import type { Health } from "../../src/status/report.ts";
+import { aliasBomb } from "../helpers/alias-bomb.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const scratch = mkdtempSync(join(tmpdir(), "ember-binary-"));
@@ -99,14 +100,7 @@ describe("dist/ember never shows a stack trace or its source (test/faults/ tests
   test("an alias bomb in the vault's config is a located problem", () => {
     const { dir, env } = placeAlone("ember");
     mkdirSync(join(dir, "vault", "config"), { recursive: true });
-    const bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"];
-    for (let i = 1; i <= 9; i++)
-      bomb.push(
-        `a${i}: &a${i} [${Array(9)
-          .fill(`*a${i - 1}`)
-          .join(", ")}]`,
-      );
-    writeFileSync(join(dir, "vault", "config", "bomb.yml"), `${bomb.join("\n")}\n`);
+    writeFileSync(join(dir, "vault", "config", "bomb.yml"), aliasBomb());
     const status = sh("./ember", ["status"], { cwd: dir, env });
     expect(status.stderr).toBe("");
     expect(status.stdout).toContain("bomb.yml:2:10 (yaml): aliases expand to too many items");

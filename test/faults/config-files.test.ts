@@ -7,22 +7,11 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { aliasBomb } from "../helpers/alias-bomb.ts";
 import { runEmber } from "../helpers/ember-cli.ts";
 import { emberTerminals } from "../helpers/ember-terminals.ts";
 
 const terminals = emberTerminals();
-
-/** 9 levels of `&a [*a, *a, …]`: expanding it would make 9^10 items. */
-function aliasBomb(): string {
-  const lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"];
-  for (let i = 1; i <= 9; i++)
-    lines.push(
-      `a${i}: &a${i} [${Array(9)
-        .fill(`*a${i - 1}`)
-        .join(", ")}]`,
-    );
-  return `${lines.join("\n")}\n`;
-}
 
 function vaultWith(files: Record<string, string | Uint8Array>): string {
   const vault = terminals.freshVault();

@@ -10,17 +10,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { runEmber } from "../helpers/ember-cli.ts";
+import { emberTerminals } from "../helpers/ember-terminals.ts";
 
-const vaults: string[] = [];
-afterAll(() => {
-  for (const vault of vaults) rmSync(vault, { recursive: true, force: true });
-});
-function freshVault(): string {
-  const vault = tempVault();
-  vaults.push(vault);
-  return vault;
-}
+const { freshVault } = emberTerminals();
 
 /** A stack frame or a code frame: what an operator must never be shown. */
 function expectNoTrace(text: string): void {

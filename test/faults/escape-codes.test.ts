@@ -5,10 +5,10 @@
  * Control Pictures (`␛]0;PWNED␇`, `␛[2J`), never obeyed. Through the real program, and /search in
  * a real tmux pane whose title must not change.
  */
-import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { runEmber } from "../helpers/ember-cli.ts";
 import { emberTerminals } from "../helpers/ember-terminals.ts";
 
 const TITLE = "\x1b]0;PWNED\x07";
@@ -19,15 +19,10 @@ const SHOWN = "␛]0;PWNED␇";
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 const terminals = emberTerminals();
-const vaults: string[] = [];
-afterAll(() => {
-  for (const vault of vaults) rmSync(vault, { recursive: true, force: true });
-});
 
 /** A vault with a hostile document (and a hostile file name), and a plugin that prints escapes. */
 function hostileVault(): string {
-  const vault = tempVault();
-  vaults.push(vault);
+  const vault = terminals.freshVault();
   mkdirSync(join(vault, "docs"), { recursive: true });
   writeFileSync(
     join(vault, "docs", "radio.md"),
@@ -110,8 +105,7 @@ describe("the REPL, piped", () => {
 });
 
 test("ember hud shows a hostile vault name as pictures", async () => {
-  const parent = tempVault();
-  vaults.push(parent);
+  const parent = terminals.freshVault();
   const vault = join(parent, `v${CLEAR}`);
   mkdirSync(vault);
   const { stdout } = await runEmber(["hud"], { vault, env: { HOME: parent } });
