@@ -42,6 +42,18 @@ const slowCommand: SlashCommand = {
     }),
 };
 
+/** Far more output than the context holds. */
+const floodCommand: SlashCommand = {
+  name: "flood",
+  summary: "floods",
+  usage: "/flood",
+  plannerAllowed: true,
+  requiresReady: false,
+  run(_args, { out }) {
+    for (let i = 0; i < 2000; i++) out.line(`line ${i} of a very long command output`);
+  },
+};
+
 let bridge: LlamaBridge;
 let app: App;
 let vault: string;
@@ -51,6 +63,7 @@ async function setup(env: Record<string, string> = {}) {
   const made = await tempApp({ LLAMA_CPP_CONTEXT: "2048", ...env });
   made.app.commands.register(probeCommand);
   made.app.commands.register(slowCommand);
+  made.app.commands.register(floodCommand);
   writeFileSync(
     join(made.vault, "README.md"),
     "# Node\n\nThis node runs Ember. /status tells whether it is healthy.\n",
@@ -148,6 +161,25 @@ describe("a turn", () => {
     const text = bridge.model.detokenize(conversation.tokens.slice(conversation.staticTokens), true);
     expect(text).toContain('{"commands":[]}\n');
     expectConsistent(result);
+  }, 120_000);
+
+  test("command output too long for the context is cut, once, to fit beside a full answer", async () => {
+    const deps = session();
+    const result = await runTurn(deps, {
+      question: "flood me",
+      plan: { commands: [{ name: "flood", args: [] }] },
+    });
+    expect(result.stopped).toBeUndefined();
+    expect(result.timings.passes[1]!.generatedTokens).toBeGreaterThan(0);
+    const text = bridge.model.detokenize(
+      deps.conversation.tokens.slice(deps.conversation.staticTokens),
+      true,
+    );
+    expect(text).toContain("[… outputs cut to fit the context]");
+    // The whole answer still fits: nothing was cut from it.
+    expect(result.timings.contextTokens + app.settings.config.llm.maxTokens).toBeLessThanOrEqual(
+      2048 + result.timings.passes[1]!.generatedTokens,
+    );
   }, 120_000);
 
   test("generated plans are the command list alone, naming only planner-allowed commands", async () => {
