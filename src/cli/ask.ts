@@ -5,7 +5,7 @@ import { EngineLostError } from "../engine/errors.ts";
 import { openEngine } from "../engine/open.ts";
 import { LlmError } from "../llm/errors.ts";
 import { InterruptedError } from "../repl/interrupt.ts";
-import { sanitizeLine } from "../terminal/sanitize.ts";
+import { sanitizeLine, terminalJson } from "../terminal/sanitize.ts";
 import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 
@@ -77,7 +77,7 @@ export default defineCommand({
             }),
       });
       if (result.notice) process.stderr.write(`ember ask: ${result.notice}\n`);
-      if (args.json) process.stdout.write(`${JSON.stringify(askJson(result, conversation), null, 2)}\n`);
+      if (args.json) process.stdout.write(`${terminalJson(askJson(result, conversation))}\n`);
       else process.stdout.write(result.stopped ? ` [${result.stopped}]\n` : "\n");
       if (result.stopped === "timeout") {
         process.stderr.write(

@@ -6,6 +6,7 @@ import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { HUD_FACTS_OPTION } from "../hud/publisher.ts";
 import { renderHudLine } from "../hud/state.ts";
 import { tmuxLocationFromEnv } from "../hud/tmux.ts";
+import { terminalJson } from "../terminal/sanitize.ts";
 import { CliUsageError } from "./usage-error.ts";
 
 export default defineCommand({
@@ -37,8 +38,7 @@ export default defineCommand({
     // The engine, when one runs, knows the model, queue and last turn better than any one REPL.
     const shared = engine ? { ...facts, ...hudFactsFromEngine(engine) } : facts;
     const state = collectHudState(app, { booted: true, ...shared, ...(session ? { session } : {}) });
-    if (args.json)
-      process.stdout.write(`${JSON.stringify({ ...state, time: state.time.toISOString() }, null, 2)}\n`);
+    if (args.json) process.stdout.write(`${terminalJson({ ...state, time: state.time.toISOString() })}\n`);
     else process.stdout.write(`${renderHudLine(state, width === undefined ? {} : { width })}\n`);
     process.exit(0);
   },

@@ -2,6 +2,7 @@ import { dirname } from "node:path";
 import { defineCommand } from "citty";
 import { loadConfig } from "../config/load.ts";
 import { engineWanted, findEngine } from "../engine/auto-start.ts";
+import { terminalJson } from "../terminal/sanitize.ts";
 import { openVaultIndex, type UpdateProgress, type UpdateResult, type VaultIndex } from "../vault/index.ts";
 import { renderIndexProgress, renderIndexSummary } from "../vault/index-report.ts";
 
@@ -36,7 +37,7 @@ export default defineCommand({
       }
       progress?.clear();
       if (args.json) {
-        process.stdout.write(`${JSON.stringify({ vault: vaultDir, ...result }, null, 2)}\n`);
+        process.stdout.write(`${terminalJson({ vault: vaultDir, ...result })}\n`);
         return;
       }
       for (const line of renderIndexSummary(vaultDir, result)) console.log(line);

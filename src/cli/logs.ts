@@ -5,7 +5,7 @@ import { loadConfig } from "../config/load.ts";
 import { LOG_LEVELS } from "../config/schema.ts";
 import type { LogLevelName } from "../log/logger.ts";
 import { atLeast, formatLogRecord, type LogRecord, parseLogLine } from "../log/readable.ts";
-import { sanitizeLine } from "../terminal/sanitize.ts";
+import { escapeJsonControls, sanitizeLine } from "../terminal/sanitize.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { EXIT } from "./exit-codes.ts";
 import { CliUsageError } from "./usage-error.ts";
@@ -44,9 +44,10 @@ export default defineCommand({
     const style = createStyle(colorWanted(process.stdout));
     const wanted = (record: LogRecord) => level === undefined || atLeast(record, level as LogLevelName);
     const show = (records: LogRecord[]) => {
-      // A stored line keeps C1 controls raw (JSON escapes only C0): shown, never obeyed, even as JSON.
+      // A stored line keeps C1 controls raw (JSON escapes only C0): escaped as JSON does C0, and a line
+      // that is not JSON shows its controls as pictures.
       const text = records
-        .map((r) => (args.json ? sanitizeLine(r.raw) : formatLogRecord(r, style)))
+        .map((r) => (args.json ? sanitizeLine(escapeJsonControls(r.raw)) : formatLogRecord(r, style)))
         .join("\n");
       if (text !== "") process.stdout.write(`${text}\n`);
     };

@@ -3,6 +3,7 @@ import { loadConfig } from "../config/load.ts";
 import { discoverModels } from "../llm/discover.ts";
 import { listModels, modelTableRows } from "../llm/model-list.ts";
 import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
+import { terminalJson } from "../terminal/sanitize.ts";
 import { formatTable } from "../terminal/table.ts";
 
 export default defineCommand({
@@ -41,7 +42,7 @@ export default defineCommand({
       vaultDir: settings.vaultDir,
     });
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ searched, models }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ searched, models })}\n`);
       return;
     }
     if (models.length === 0) {

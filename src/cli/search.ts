@@ -3,7 +3,7 @@ import { hitSource, MATCH_MARKS, renderSearchHits } from "../commands/search.ts"
 import { loadConfig } from "../config/load.ts";
 import { engineWanted, findEngine } from "../engine/auto-start.ts";
 import type { EngineClient } from "../engine/client.ts";
-import { sanitizeLine } from "../terminal/sanitize.ts";
+import { sanitizeLine, terminalJson } from "../terminal/sanitize.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import {
   DEFAULT_SEARCH_LIMIT,
@@ -49,7 +49,7 @@ export default defineCommand({
           const { lineMatches: _, ...shown } = hit;
           return { source: hitSource(hit), ...shown };
         });
-        process.stdout.write(`${JSON.stringify({ query, hits: located }, null, 2)}\n`);
+        process.stdout.write(`${terminalJson({ query, hits: located })}\n`);
         return;
       }
       if (hits.length === 0) console.log(sanitizeLine(`nothing in ${vaultDir} matches "${query}"`));

@@ -4,6 +4,7 @@ import { engineWanted, findEngine } from "../engine/auto-start.ts";
 import { renderEngineStatus } from "../status/engine.ts";
 import { renderStatus } from "../status/render.ts";
 import { collectStatus, type Health } from "../status/report.ts";
+import { terminalJson } from "../terminal/sanitize.ts";
 import { colorWanted, createStyle } from "../terminal/style.ts";
 import { EXIT } from "./exit-codes.ts";
 
@@ -34,7 +35,7 @@ export default defineCommand({
     ]);
     const report = collectStatus(app);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...report, engine: engine ?? null }, null, 2)}\n`);
+      process.stdout.write(`${terminalJson({ ...report, engine: engine ?? null })}\n`);
     } else {
       const style = createStyle(colorWanted(process.stdout));
       for (const line of [...renderStatus(report, style), ...renderEngineStatus(engine, style)])

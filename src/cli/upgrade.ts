@@ -4,6 +4,7 @@ import { defineCommand } from "citty";
 import { formatIssue, loadConfig } from "../config/load.ts";
 import { restartEngine } from "../engine/restart.ts";
 import { isCompiled } from "../os/compiled.ts";
+import { terminalJson } from "../terminal/sanitize.ts";
 import { UpdateError } from "../update/errors.ts";
 import { installLayout, resolveInstallPath, rollbackToPrevious } from "../update/install.ts";
 import { progressOnTerminal } from "../update/progress.ts";
@@ -58,7 +59,7 @@ export default defineCommand({
         say: args.json ? () => {} : (line) => console.log(line),
         progress: (label) => progressOnTerminal(label),
       });
-      if (args.json) process.stdout.write(`${JSON.stringify(checkJson(outcome), null, 2)}\n`);
+      if (args.json) process.stdout.write(`${terminalJson(checkJson(outcome))}\n`);
       if (outcome.kind === "installed") await restartEngineOn(installPath, vaultDir);
     } catch (error) {
       if (!(error instanceof UpdateError)) throw error;

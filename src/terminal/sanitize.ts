@@ -68,3 +68,17 @@ export function createStreamSanitizer(): StreamSanitizer {
     },
   };
 }
+
+/**
+ * JSON for a terminal (`--json`): JSON.stringify escapes C0 controls inside strings but writes DEL
+ * and the C1 controls raw. Here they are `\u` escapes too: the document means exactly the same,
+ * and cannot drive the terminal it is printed on.
+ */
+export function terminalJson(value: unknown): string {
+  return escapeJsonControls(JSON.stringify(value, null, 2));
+}
+
+/** DEL and C1 controls in JSON text as `\u` escapes (the only controls JSON.stringify leaves raw). */
+export function escapeJsonControls(json: string): string {
+  return json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}

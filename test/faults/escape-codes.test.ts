@@ -100,7 +100,7 @@ describe("the REPL, piped", () => {
     expect(stdout).toContain("command=nosuch␛[2j");
     const json = await runEmber(["logs", "--json"], { vault });
     expect(json.stdout).not.toMatch(RAW_CONTROL);
-    expect(json.stdout).toContain('"command":"nosuch␛[2j"');
+    expect(json.stdout).toContain('"command":"nosuch\\u009b2j"'); // the same JSON, escaped as C0 is
   });
 });
 

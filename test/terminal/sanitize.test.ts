@@ -2,8 +2,10 @@ import { expect, test } from "bun:test";
 import {
   controlPicture,
   createStreamSanitizer,
+  escapeJsonControls,
   sanitizeLine,
   sanitizeText,
+  terminalJson,
 } from "../../src/terminal/sanitize.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for control characters is the point.
@@ -46,4 +48,13 @@ test("a stream split inside an escape sequence and inside CR LF gives what the w
       expect(out).toBe(sanitizeText(text));
     }
   }
+});
+
+test("JSON for a terminal escapes DEL and C1 controls as JSON.stringify escapes C0; the data is unchanged", () => {
+  const value = { path: "docs/\x1b]0;PWNED\x07.md", note: "csi\u009b2J del\x7f" };
+  const json = terminalJson(value);
+  expect(ANY_CONTROL_BUT_TAB_AND_NEWLINE.test(json)).toBe(false);
+  expect(json).toContain("csi\\u009b2J del\\u007f");
+  expect(JSON.parse(json)).toEqual(value);
+  expect(escapeJsonControls('{"a":"\u0085"}')).toBe('{"a":"\\u0085"}');
 });
