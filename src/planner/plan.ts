@@ -51,6 +51,12 @@ export function turnMessage(
   );
 }
 
+/** What to change: also the core documents' budget when the static prefix alone leaves no room. */
+function settingFor(conversation: Conversation, needed: number): string {
+  if (conversation.staticTokens + needed <= conversation.contextSize) return CONTEXT_SETTING;
+  return `${CONTEXT_SETTING}, or lower grounding.coreTokens (the static prefix alone takes ${conversation.staticTokens})`;
+}
+
 export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass: PassCount }> {
   const { conversation, llm, commandNames, signal } = options;
   conversation.beginTurn(turnMessage(options.template, options.question, options.excerpts));
@@ -62,13 +68,14 @@ export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass
   let limits = fitPlanLimits(commandNames, llm.maxPlannedCommands, conversation.free - afterPlan);
   if (!limits) {
     const smallest = planTokenBound(commandNames, { ...PLAN_SHAPES.at(-1)!, commands: 1 });
-    await conversation.makeRoom(afterPlan + smallest, CONTEXT_SETTING);
+    const setting = settingFor(conversation, afterPlan + smallest);
+    await conversation.makeRoom(afterPlan + smallest, setting);
     limits = fitPlanLimits(commandNames, llm.maxPlannedCommands, conversation.free - afterPlan);
     if (!limits)
       throw new ContextOverflowError(
         conversation.tokens.length + afterPlan + smallest,
         conversation.contextSize,
-        CONTEXT_SETTING,
+        setting,
       );
   }
   conversation.appendText(PLAN_OPENING);

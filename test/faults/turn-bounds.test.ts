@@ -32,7 +32,7 @@ function vault(config = "", model = tinyModelPath()): { dir: string; env: Record
 }
 
 const OVERFLOW =
-  /^ember ask: the turn needs \d+ tokens but the context holds (\d+); raise llm\.contextSize \(LLAMA_CPP_CONTEXT\) or lower llm\.maxTokens \(LLAMA_CPP_MAX_TOKENS\)$/;
+  /^ember ask: the turn needs \d+ tokens but the context holds (\d+); raise llm\.contextSize \(LLAMA_CPP_CONTEXT\) or lower llm\.maxTokens \(LLAMA_CPP_MAX_TOKENS\)(, or lower grounding\.coreTokens \(the static prefix alone takes \d+\))?$/;
 
 describe("a turn that cannot fit its context", () => {
   test("the issue's repro: llm {contextSize: 2048, maxTokens: 1024} ends with one line naming the settings", async () => {
@@ -48,6 +48,7 @@ describe("a turn that cannot fit its context", () => {
   test("a context shrunk until the prompt alone no longer fits: an answer while it fits, then one line", async () => {
     const { dir, env } = vault("llm:\n  maxTokens: 16\n");
     const outcomes: string[] = [];
+    let lastLine = "";
     for (const size of [2048, 1024, 512, 256]) {
       const result = await runEmber(["ask", "--json", "show the status of the node"], {
         vault: dir,
@@ -64,11 +65,14 @@ describe("a turn that cannot fit its context", () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(OVERFLOW);
       expect(lines[0]).toContain(`holds ${size}`);
+      lastLine = lines[0]!;
       outcomes.push("too small");
     }
-    // The static prefix of the tiny model alone is several hundred tokens: 256 cannot hold it.
+    // The static prefix of the tiny model alone is several hundred tokens: 256 cannot hold it,
+    // and the line says so.
     expect(outcomes[0]).toBe("answered");
     expect(outcomes.at(-1)).toBe("too small");
+    expect(lastLine).toContain("or lower grounding.coreTokens (the static prefix alone takes");
   }, 120_000);
 
   test("in the REPL the question gets that line and the console goes on", async () => {
