@@ -1,9 +1,11 @@
 /**
  * What `ember index` shows: one progress line while it works (files done of the total, the rate,
  * the file being read) and the summary when it is done (added, updated, removed, unchanged, and
- * every skipped file with its reason). Pure formatting; the command decides where it goes. File
+ * the first 20 skipped files with their reasons, then a count of the rest). Pure formatting; the command decides where it goes. File
  * names and reasons come from the vault, so they are sanitized here.
  */
+
+import { capProblemLines } from "../config/problem-list.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { UpdateProgress, UpdateResult } from "./index.ts";
 
@@ -27,7 +29,10 @@ export function renderIndexSummary(vaultDir: string, result: UpdateResult): stri
   ].join(", ");
   return [
     `indexed ${sanitizeLine(vaultDir)}: ${result.scanned} files (${counts}), ${result.chunks} chunks, ${result.ms} ms`,
-    ...result.skipped.map((s) => `skipped ${sanitizeLine(s.path)}: ${sanitizeLine(s.reason)}`),
+    // The first 20 (the count above has them all; --json lists every one).
+    ...capProblemLines(
+      result.skipped.map((s) => `skipped ${sanitizeLine(s.path)}: ${sanitizeLine(s.reason)}`),
+    ),
     ...result.warnings.map((w) => `warning: ${sanitizeLine(w)}`),
   ];
 }

@@ -55,4 +55,16 @@ describe("renderIndexSummary", () => {
       "skipped docs/␛[2Jx.epub: corrupt or truncated EPUB (not a readable zip)",
     ]);
   });
+
+  test("a long list of skipped files shows the first 20, then a count of the rest", () => {
+    const skipped = Array.from({ length: 25 }, (_, i) => ({
+      path: `docs/${i}.pdf`,
+      reason: "no text layer: scanned?",
+    }));
+    const lines = renderIndexSummary("/vault", { ...RESULT, scanned: 25, skipped });
+    expect(lines[0]).toContain("25 skipped");
+    expect(lines.slice(1)).toHaveLength(21);
+    expect(lines[20]).toBe("skipped docs/19.pdf: no text layer: scanned?");
+    expect(lines[21]).toBe("… and 5 more problems");
+  });
 });
