@@ -4,6 +4,7 @@ import type { EngineTurnResult } from "../engine/api.ts";
 import { EngineLostError } from "../engine/errors.ts";
 import { openEngine } from "../engine/open.ts";
 import { LlmError } from "../llm/errors.ts";
+import { guardTermination } from "../os/termination.ts";
 import { InterruptedError } from "../repl/interrupt.ts";
 import { sanitizeLine, terminalJson } from "../terminal/sanitize.ts";
 import { sanitizeTurnEvents } from "../terminal/sanitize-turn-events.ts";
@@ -63,19 +64,24 @@ export default defineCommand({
     const controller = new AbortController();
     const onSigint = () => controller.abort(new InterruptedError());
     process.on("SIGINT", onSigint);
+    const termination = guardTermination({
+      beforeExit: (code, signal) => app.logger.log.info("exit", { code, signal }),
+    });
     let code = 0;
     try {
       const conversation = await engine.newConversation({ ask: true, continueLastAsk: args.continue });
-      const result = await engine.ask(conversation, question, {
-        signal: controller.signal,
-        events: args.json
-          ? {}
-          : sanitizeTurnEvents({
-              onCommandStart: (line) => process.stderr.write(`${err.cyan(`→ ${line}`)}\n`),
-              onCommandOutput: (text) => process.stderr.write(err.dim(text)),
-              onAnswerText: (text) => process.stdout.write(text),
-            }),
-      });
+      const result = await termination.run(controller, () =>
+        engine.ask(conversation, question, {
+          signal: controller.signal,
+          events: args.json
+            ? {}
+            : sanitizeTurnEvents({
+                onCommandStart: (line) => process.stderr.write(`${err.cyan(`→ ${line}`)}\n`),
+                onCommandOutput: (text) => process.stderr.write(err.dim(text)),
+                onAnswerText: (text) => process.stdout.write(text),
+              }),
+        }),
+      );
       if (result.notice) process.stderr.write(`ember ask: ${result.notice}\n`);
       if (args.json) process.stdout.write(`${terminalJson(askJson(result, conversation))}\n`);
       else process.stdout.write(result.stopped ? ` [${result.stopped}]\n` : "\n");
@@ -93,7 +99,10 @@ export default defineCommand({
       } else throw error;
     } finally {
       process.off("SIGINT", onSigint);
+      termination.dispose();
     }
+    // SIGTERM/SIGHUP: the turn has recorded itself; exit as the signal says, whoever gets here first.
+    code = termination.exitCode ?? code;
     await engine.close();
     app.logger.log.info("exit", { code });
     process.exit(code);

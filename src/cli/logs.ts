@@ -43,6 +43,12 @@ export default defineCommand({
     }
     const style = createStyle(colorWanted(process.stdout));
     const wanted = (record: LogRecord) => level === undefined || atLeast(record, level as LogLevelName);
+    /** The records wanted; a damaged line (torn by a crash or a full disk) is skipped, and counted. */
+    const keep = (records: LogRecord[]) => {
+      const damaged = records.filter((r) => r.damaged).length;
+      if (damaged > 0) process.stderr.write(`ember logs: skipped ${damaged} damaged line(s)\n`);
+      return records.filter((r) => !r.damaged && wanted(r));
+    };
     const show = (records: LogRecord[]) => {
       // A stored line keeps C1 controls raw (JSON escapes only C0): escaped as JSON does C0, and a line
       // that is not JSON shows its controls as pictures.
@@ -53,11 +59,11 @@ export default defineCommand({
     };
 
     const tail = new LogTail(file);
-    const first = tail.read().filter(wanted);
+    const first = keep(tail.read());
     show(last === undefined ? first : first.slice(Math.max(0, first.length - last)));
     if (!args.follow) return;
     // Poll as well as watch: a rotation replaces the file, which ends a plain watch.
-    const printNew = () => show(tail.read().filter(wanted));
+    const printNew = () => show(keep(tail.read()));
     const timer = setInterval(printNew, 1000);
     const watcher = existsSync(file) ? watch(file, { persistent: false }, printNew) : undefined;
     watcher?.on("error", () => {});

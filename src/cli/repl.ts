@@ -4,6 +4,7 @@ import { newConversationCommand } from "../commands/new.ts";
 import { openEngine } from "../engine/open.ts";
 import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { startHudPublisher } from "../hud/publisher.ts";
+import { guardTermination } from "../os/termination.ts";
 import { createAskHandler } from "../planner/ask-handler.ts";
 import { runRepl } from "../repl/loop.ts";
 import { streamOutput } from "../repl/terminal-output.ts";
@@ -35,13 +36,20 @@ export default defineCommand({
       }),
     );
     const interactive = io.input.isTTY === true && io.output.isTTY === true && io.env.TERM !== "dumb";
-    const code = await runRepl(app, io, {
+    const termination = guardTermination({
+      beforeExit: (code, signal) => app.logger.log.info("exit", { code, signal }),
+    });
+    const replCode = await runRepl(app, io, {
       booted: agentsDone,
       keepGoing: args["keep-going"] === true,
+      termination,
       ask: createAskHandler({ app, engine, conversation: () => conversation, out, style, interactive }),
       inEngine: (line, signal) =>
         engine.runCommand(line, { conversation, color: style.enabled, signal, out }).then((r) => r.ok),
     });
+    termination.dispose();
+    // SIGTERM/SIGHUP: the turn has recorded itself; exit as the signal says, whoever gets here first.
+    const code = termination.exitCode ?? replCode;
     unwatch();
     await hud.stop();
     await engine.close();

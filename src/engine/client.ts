@@ -1,4 +1,5 @@
 import { LlmError } from "../llm/errors.ts";
+import { TerminatedError } from "../os/termination.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
 import { EngineLostError, EngineRequestError } from "./errors.ts";
 import type { ConversationSummary, EngineStatus, NewConversationOptions } from "./protocol.ts";
@@ -64,12 +65,38 @@ export class EngineClient implements EngineApi {
 
   async ask(conversation: string, question: string, options: AskOptions = {}): Promise<EngineTurnResult> {
     const events = options.events ?? {};
+    // Any abort closes the turn's stream, which cancels it, except a termination: that is passed
+    // on as a cancel naming the signal, and the stream stays open for the result, so the engine
+    // records the turn as terminated (with its partial answer) before this process exits.
+    const stream = new AbortController();
+    const onAbort = () => {
+      const reason = options.signal?.reason;
+      if (!(reason instanceof TerminatedError)) return stream.abort(reason);
+      this.#json(`/v1/conversations/${conversation}/cancel`, { signal: reason.signal }).catch(() =>
+        stream.abort(reason),
+      );
+    };
+    if (options.signal?.aborted) stream.abort(options.signal.reason);
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await this.#turn(conversation, question, events, stream.signal);
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async #turn(
+    conversation: string,
+    question: string,
+    events: NonNullable<AskOptions["events"]>,
+    signal: AbortSignal,
+  ): Promise<EngineTurnResult> {
     const response = await this.#fetch(`/v1/conversations/${conversation}/turns`, {
       ...postJson({ question }),
       timeout: false,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal,
     });
-    for await (const { event, data } of this.#events(response, options.signal)) {
+    for await (const { event, data } of this.#events(response, signal)) {
       const value = JSON.parse(data);
       if (event === "queued") events.onQueued?.(value.position);
       else if (event === "loading") events.onLoading?.();

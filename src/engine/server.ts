@@ -4,6 +4,7 @@ import type { Server } from "bun";
 import * as v from "valibot";
 import { MATCH_MARKS, searchVault } from "../commands/search.ts";
 import { LlmError } from "../llm/errors.ts";
+import { TerminatedError } from "../os/termination.ts";
 import { DEFAULT_SEARCH_LIMIT } from "../vault/index.ts";
 import { type Engine, UnknownConversationError } from "./engine.ts";
 import { chatCompletions, listModels, openAiError } from "./openai.ts";
@@ -32,6 +33,8 @@ const ConversationRequest = v.object({
   ask: v.optional(v.boolean()),
   continueLastAsk: v.optional(v.boolean()),
 });
+/** `signal`: the client was told to stop (SIGTERM, SIGHUP); the turn is then recorded as terminated. */
+const CancelRequest = v.object({ signal: v.optional(v.picklist(["SIGTERM", "SIGHUP"])) });
 const TurnRequest = v.object({ question: v.pipe(v.string(), v.trim(), v.minLength(1, "question: empty")) });
 const CommandRequest = v.object({
   line: v.pipe(v.string(), v.startsWith("/", "line: a slash command starts with /")),
@@ -120,7 +123,8 @@ async function route(
       );
     if (method === "POST" && turnPath?.[2] === "cancel") {
       const controller = turns.get(turnPath[1]!);
-      controller?.abort(new Error("cancelled"));
+      const { signal } = v.parse(CancelRequest, await readJson(request));
+      controller?.abort(signal ? new TerminatedError(signal) : new Error("cancelled"));
       return Response.json({ cancelled: controller !== undefined });
     }
     if (method === "POST" && path === "/v1/commands")

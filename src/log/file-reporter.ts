@@ -1,6 +1,8 @@
-import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ConsolaReporter, LogObject } from "consola";
+import { appendWholeRecords, lockFileFor } from "../fs/append-record.ts";
+import { withFileLock } from "../fs/file-lock.ts";
 
 export interface FileReporterOptions {
   file: string;
@@ -10,13 +12,12 @@ export interface FileReporterOptions {
 }
 
 /**
- * Writes each log event as one JSON line. Synchronous appends keep lines whole and ordered even
- * when Ember is killed; rotation is by size. A log that cannot be written never breaks Ember:
+ * Writes each log event as one JSON line. Appends are synchronous and whole (fs/append-record: a
+ * full disk or a crash never leaves half a line for the next record to join); rotation is by size. A log that cannot be written never breaks Ember:
  * the reporter remembers the error so `/status` can say what it cannot save.
  */
 export class JsonFileReporter implements ConsolaReporter {
   lastError: string | undefined;
-  private size = -1;
 
   constructor(private readonly options: FileReporterOptions) {}
 
@@ -39,17 +40,16 @@ export class JsonFileReporter implements ConsolaReporter {
   private append(line: string): void {
     const { file, maxBytes } = this.options;
     try {
-      if (this.size < 0) {
-        mkdirSync(dirname(file), { recursive: true });
-        this.size = fileSize(file);
-      }
-      if (this.size + line.length > maxBytes && this.size > 0) this.rotate();
-      appendFileSync(file, line);
-      this.size += Buffer.byteLength(line);
+      mkdirSync(dirname(file), { recursive: true });
+      // Rotation and the append happen under one lock: another Ember may be writing this log too.
+      withFileLock(lockFileFor(file), () => {
+        const size = fileSize(file);
+        if (size + Buffer.byteLength(line) > maxBytes && size > 0) this.rotate();
+        appendWholeRecords(file, line);
+      });
       this.lastError = undefined;
     } catch (error) {
       this.lastError = `cannot write ${file}: ${(error as Error).message}`;
-      this.size = -1;
     }
   }
 
@@ -64,7 +64,6 @@ export class JsonFileReporter implements ConsolaReporter {
         // A gap in the rotation chain is normal for a young log.
       }
     }
-    this.size = 0;
   }
 }
 

@@ -9,8 +9,10 @@ export interface LogRecord {
   msg?: string;
   /** Everything else the record holds, in order. */
   fields: [string, unknown][];
-  /** The line itself (for --json, and for a line that is not JSON). */
+  /** The line itself (for --json). */
   raw: string;
+  /** Not a JSON object: a line torn by a crash or a full disk (before 0.2), or written by hand. */
+  damaged?: true;
 }
 
 /** The log's levels, most severe first; `--level warn` keeps error and warn. */
@@ -43,9 +45,9 @@ export function parseLogLine(raw: string): LogRecord {
       };
     }
   } catch {
-    // A line cut short by a crash, or written by hand: shown as it is.
+    // Falls through: not a record.
   }
-  return { fields: [], raw };
+  return { fields: [], raw, damaged: true };
 }
 
 /** Whether a record is at `level` or more severe; a line that is not a record has no level. */

@@ -66,7 +66,8 @@ export function createAskHandler(
         }),
       });
       spinner.stop();
-      if (result.stopped === "interrupted") out.line(style.yellow(`${answering ? " " : ""}[interrupted]`));
+      if (result.stopped === "interrupted" || result.stopped === "terminated")
+        out.line(style.yellow(`${answering ? " " : ""}[${result.stopped}]`));
       else if (result.stopped === "timeout") {
         if (answering) out.line(style.yellow(" [timed out]"));
         out.line(

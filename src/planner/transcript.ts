@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { appendWholeRecords } from "../fs/append-record.ts";
 import type { GroundingRecord } from "../vault/excerpt.ts";
 
 /**
@@ -46,8 +47,8 @@ export class Transcript {
     const line = `${JSON.stringify({ time: new Date().toISOString(), session: this.session, ...entry })}\n`;
     try {
       mkdirSync(join(this.path, ".."), { recursive: true });
-      // One write of one whole line with O_APPEND: a reader never sees half a turn.
-      appendFileSync(this.path, line);
+      // Only this session writes its transcript; a failed write leaves no half turn behind.
+      appendWholeRecords(this.path, line);
       this.problem = undefined;
     } catch (error) {
       this.problem = `cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? error}`;

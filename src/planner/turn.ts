@@ -2,6 +2,7 @@ import type { App } from "../app.ts";
 import type { Conversation, ConversationMark, PrefixSource } from "../llm/conversation.ts";
 import { LlmTimeoutError } from "../llm/errors.ts";
 import type { StateFiles } from "../llm/state-files.ts";
+import { TerminatedError } from "../os/termination.ts";
 import { type GroundingRecord, groundingRecords, renderExcerpt } from "../vault/excerpt.ts";
 import { type ActEvents, act, type CommandRecord } from "./act.ts";
 import { groundQuestion } from "./grounding.ts";
@@ -33,7 +34,7 @@ export interface TurnResult {
   answeredBy: "plan" | "responder";
   /** The excerpts the answer was grounded in: those this turn added, then those already held. */
   grounding: GroundingRecord[];
-  stopped?: "interrupted" | "timeout";
+  stopped?: "interrupted" | "timeout" | "terminated";
   timings: TurnTimings;
 }
 
@@ -177,7 +178,12 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
     // A turn that failed, or stopped before its answer began, leaves the conversation as it was.
     if (rewindTo && (!signal.aborted || result.response === "")) conversation.rewind(rewindTo);
     if (!signal.aborted) throw error;
-    result.stopped = signal.reason instanceof LlmTimeoutError ? "timeout" : "interrupted";
+    result.stopped =
+      signal.reason instanceof LlmTimeoutError
+        ? "timeout"
+        : signal.reason instanceof TerminatedError
+          ? "terminated"
+          : "interrupted";
   } finally {
     dispose();
     const after = conversation.counters;

@@ -2,6 +2,7 @@ import type { App } from "../app.ts";
 import { parseCommandLine } from "../commands/parse.ts";
 import type { CommandOutput } from "../commands/types.ts";
 import { QuitRequest } from "../commands/types.ts";
+import type { TerminationGuard } from "../os/termination.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { InterruptedError, watchInterrupt } from "./interrupt.ts";
@@ -30,6 +31,8 @@ export interface LineHandlerOptions {
   interactive: boolean;
   /** Prepared while the line was typed: dropped before anything but a question runs. */
   prefill?: SpeculativePrefill;
+  /** SIGTERM/SIGHUP stop the job in flight so it records itself before the process exits. */
+  termination?: TerminationGuard;
 }
 
 export function createLineHandler(options: LineHandlerOptions): (line: string) => Promise<LineOutcome> {
@@ -44,23 +47,25 @@ export function createLineHandler(options: LineHandlerOptions): (line: string) =
     app.history.add(line);
     const controller = new AbortController();
     const dispose = options.interactive ? watchInterrupt(controller) : () => {};
-    try {
+    const job = async () => {
       await options.booted;
       const name = line.startsWith("/") ? parseCommandLine(line)?.name : undefined;
-      const ok =
-        name !== undefined && options.inEngine && app.commands.get(name)?.runsInEngine
-          ? await options.inEngine(line, controller.signal)
-          : line.startsWith("/")
-            ? (
-                await app.commands.run(line, {
-                  app,
-                  source: "operator",
-                  out,
-                  style,
-                  signal: controller.signal,
-                })
-              ).ok
-            : await options.ask(line, controller.signal);
+      return name !== undefined && options.inEngine && app.commands.get(name)?.runsInEngine
+        ? await options.inEngine(line, controller.signal)
+        : line.startsWith("/")
+          ? (
+              await app.commands.run(line, {
+                app,
+                source: "operator",
+                out,
+                style,
+                signal: controller.signal,
+              })
+            ).ok
+          : await options.ask(line, controller.signal);
+    };
+    try {
+      const ok = await (options.termination ? options.termination.run(controller, job) : job());
       return ok ? "continue" : "failed";
     } catch (error) {
       if (error instanceof QuitRequest) return "quit";

@@ -23,6 +23,7 @@ export interface ReplOptions {
   /** Piped: run every line even after one fails, and exit 0 (before 0.2, the only behaviour). */
   keepGoing?: boolean;
   inEngine?: LineHandlerOptions["inEngine"];
+  termination?: LineHandlerOptions["termination"];
 }
 
 /**
@@ -43,6 +44,7 @@ export async function runRepl(app: App, io: ReplIo, options: ReplOptions): Promi
     ask: options.ask,
     ...(options.inEngine ? { inEngine: options.inEngine } : {}),
     ...(options.prefill ? { prefill: options.prefill } : {}),
+    ...(options.termination ? { termination: options.termination } : {}),
   });
   app.logger.log.info("repl start", { interactive, vault: app.settings.vaultDir, version: app.version });
 

@@ -20,22 +20,23 @@ writeFileSync(
 
 describe("ember logs", () => {
   test("readable lines by default: time, level, message, then the fields; untrusted text made safe", async () => {
-    const { code, stdout } = await runEmber(["logs"], { vault });
+    const { code, stdout, stderr } = await runEmber(["logs"], { vault });
     expect(code).toBe(0);
     expect(stdout.split("\n")).toEqual([
       "2026-11-30 10:00:00  info   start  version=0.1.0 pid=42",
       '2026-11-30 10:00:01  warn   index update failed  error="disk full"',
       "2026-11-30 10:00:02  debug  command  command=status ok=true",
       "2026-11-30 10:00:03  error  plugin said ␛[2Jhello  plugin=evil",
-      '{"time":"2026-11-30T10:00:04.000Z","level":"info","msg":"cut sh',
       "",
     ]);
+    // The line cut short is skipped, and counted.
+    expect(stderr).toBe("ember logs: skipped 1 damaged line(s)\n");
   });
 
   test("-n N keeps the last N, --level keeps that level and worse, --json prints the records as stored", async () => {
     const lastTwo = await runEmber(["logs", "-n", "2"], { vault });
     expect(lastTwo.stdout.trimEnd().split("\n")).toHaveLength(2);
-    expect(lastTwo.stdout).toStartWith("2026-11-30 10:00:03  error");
+    expect(lastTwo.stdout).toStartWith("2026-11-30 10:00:02  debug");
     const warn = await runEmber(["logs", "--level", "warn", "--json"], { vault });
     expect(
       warn.stdout
