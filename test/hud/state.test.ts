@@ -36,6 +36,12 @@ describe("renderHudLine, plain text", () => {
     );
   });
 
+  test("the engine's queue shows when a turn waits behind the running one", () => {
+    expect(renderHudLine(state({ queue: 1 }))).not.toContain("queue");
+    expect(renderHudLine(state({ queue: 3 }))).toContain("| qwen2.5-1.5b | queue 3 | 12.3 tok/s |");
+    expect(renderHudLine(state({ queue: 2 }), { color: true })).toContain("#[fg=yellow]queue 2#[fg=default]");
+  });
+
   test("health while booting, degraded and failed", () => {
     expect(renderHudLine(state({ health: "starting" }))).toContain("| starting |");
     expect(renderHudLine(state({ health: "degraded" }))).toContain("| degraded |");
@@ -126,7 +132,11 @@ describe("shortenPath", () => {
 
 describe("the REPL's facts shared through tmux", () => {
   test("round-trip what the publisher writes", () => {
-    const facts = { model: { state: "ready" as const, name: "llama" }, lastTurnTokensPerSecond: 12.5 };
+    const facts = {
+      model: { state: "ready" as const, name: "llama" },
+      queue: 2,
+      lastTurnTokensPerSecond: 12.5,
+    };
     expect(parseReplFacts(JSON.stringify(replFacts({ ...facts })))).toEqual(facts);
     expect(replFacts({})).toEqual({});
   });
@@ -135,7 +145,9 @@ describe("the REPL's facts shared through tmux", () => {
     expect(parseReplFacts("")).toEqual({});
     expect(parseReplFacts("not json")).toEqual({});
     expect(parseReplFacts("[1]")).toEqual({});
-    expect(parseReplFacts('{"model":{"state":"dancing"},"lastTurnTokensPerSecond":-1}')).toEqual({});
+    expect(parseReplFacts('{"model":{"state":"dancing"},"queue":-1,"lastTurnTokensPerSecond":-1}')).toEqual(
+      {},
+    );
     expect(parseReplFacts('{"model":{"state":"loading","name":3},"lastTurnTokensPerSecond":"9"}')).toEqual({
       model: { state: "loading" },
     });

@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { engine } from "../../scripts/bench/engine.ts";
+import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
+import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
+
+/**
+ * `make bench`'s engine section on the suite's tiny model: its figures' shape and bookkeeping
+ * (the memory sum adds up, each check agrees with its figures, the two panes' answers are
+ * complete), never their size.
+ */
+
+const ROOT = join(import.meta.dir, "..", "..");
+const workDir = mkdtempSync(join(tmpdir(), "eb-"));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+function tinyContext(): BenchContext {
+  const path = tinyModelPath();
+  return {
+    settings: {
+      quick: true,
+      threads: TEST_THREADS,
+      model: { path, shape: "tiny", quant: "f32", bytes: statSync(path).size },
+      contextSize: 2048,
+      repetitions: 1,
+      sizes: {
+        decodeTokens: 16,
+        preambleTokens: 200,
+        turns: 2,
+        vaultFiles: 0,
+        vaultQueries: 0,
+        vaultChanges: 0,
+        mixedPdfs: 0,
+        mixedHtml: 0,
+        mixedEpubs: 0,
+      },
+    },
+    root: ROOT,
+    workDir,
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+interface EngineFigures {
+  memory: {
+    standaloneReplBytes: number;
+    engineBytes: number;
+    attachedReplBytes: number[];
+    askPeakBytes: number;
+    sumBytes: number;
+    check: TargetCheck;
+  };
+  startOverhead: { warmMs: number[]; noEngineMs: number[]; check: TargetCheck };
+  switching: { afterOtherMs: number; afterOwnMs: number; switchMs: number; check: TargetCheck };
+  twoPanes: {
+    complete: boolean;
+    equalToSolo: number;
+    secondWaitMs: number;
+    firstTurnMs: number;
+    check: TargetCheck;
+  };
+}
+
+describe("make bench, engine", () => {
+  test("memory, start overhead, switching and two panes at once, each against its baseline", async () => {
+    const { result, rows } = await engine(tinyContext());
+    const figures = result as unknown as EngineFigures;
+    const { memory, startOverhead, twoPanes } = figures;
+    expect(memory.attachedReplBytes).toHaveLength(3);
+    expect(memory.sumBytes).toBe(
+      memory.engineBytes + memory.attachedReplBytes.reduce((a, b) => a + b, 0) + memory.askPeakBytes,
+    );
+    expect(memory.check.ratio).toBeCloseTo(memory.sumBytes / memory.standaloneReplBytes, 2);
+    // A client holds no model: each attached REPL is smaller than the engine that holds it.
+    for (const bytes of memory.attachedReplBytes) expect(bytes).toBeLessThan(memory.engineBytes);
+    expect(startOverhead.warmMs).toHaveLength(1);
+    expect(startOverhead.check.ratio).toBeCloseTo(startOverhead.warmMs[0]! / startOverhead.noEngineMs[0]!, 2);
+    expect(twoPanes.complete).toBe(true);
+    expect(twoPanes.secondWaitMs).toBeGreaterThan(0);
+    expect(rows.map((r) => r.section)).toEqual(["engine", "engine", "engine", "engine"]);
+    expect(rows.every((r) => r.check !== undefined)).toBe(true);
+  }, 180_000);
+});
