@@ -1,4 +1,5 @@
-import { existsSync, unlinkSync } from "node:fs";
+import { existsSync, rmSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
 import { Engine } from "../engine/engine.ts";
@@ -69,7 +70,10 @@ export default defineCommand({
     // A socket left by a killed engine would refuse the bind: it is ours to replace (we hold the pid file).
     if (existsSync(paths.socket)) unlinkSync(paths.socket);
 
-    const engine = new Engine(app, { booted: agentsDone });
+    const engine = new Engine(app, {
+      booted: agentsDone,
+      swap: { folder: paths.folder, name: paths.swapName },
+    });
     let servers: EngineServers | undefined;
     let stopIdle = () => {};
     const stop = async (reason: string) => {
@@ -77,6 +81,7 @@ export default defineCommand({
       servers?.stop();
       app.logger.log.info("engine stop", { reason });
       await engine.close();
+      rmSync(join(paths.folder, paths.swapName), { recursive: true, force: true });
       release();
       process.exit(0);
     };

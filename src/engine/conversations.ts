@@ -24,6 +24,8 @@ export interface EngineConversation {
   lastQuestion?: string;
   /** The context on the model it last ran on (a new model starts a new one). */
   context?: Conversation;
+  /** Its context was saved aside while another conversation had the model's sequence. */
+  swappedOut?: boolean;
 }
 
 /** The engine's conversations by id (the transcript's session id, so the two are found together). */

@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { ChatHistoryItem } from "node-llama-cpp";
 import type { App } from "../app.ts";
 import type { EngineControls } from "../commands/types.ts";
@@ -17,7 +19,7 @@ import { runTurn } from "../planner/turn.ts";
 import { createStyle } from "../terminal/style.ts";
 import { type UpdateResult, updateIndex } from "../vault/index.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
-import { ConversationTable, contextOn } from "./conversations.ts";
+import { ConversationTable, contextOn, type EngineConversation } from "./conversations.ts";
 import type {
   ConversationSummary,
   EngineModelState,
@@ -39,7 +41,16 @@ export interface EngineOptions {
   open?: ModelLoaderOptions["open"];
   /** Settles when this process's boot agents have reported: turns wait for it (the planner's commands read them). */
   booted?: Promise<unknown>;
+  /**
+   * Where a conversation's context waits (its KV state) while another conversation has the
+   * model's sequence: `ember serve` keeps it beside its socket. Absent: never swapped out, and a
+   * conversation that finds the sequence taken evaluates its tokens again.
+   */
+  swap?: { folder: string; name: string };
 }
+
+/** Swapped-out contexts kept at most: past these, the least recently used are evaluated again. */
+const SWAP_LIMITS = { maxFiles: 8, maxBytes: 512 * 1024 * 1024 };
 
 /**
  * The one owner of the model on a node: its loader, the conversations, the turn queue and the
@@ -58,6 +69,9 @@ export class Engine implements EngineApi, EngineControls {
   readonly #startedAt = new Date();
   #indexed: Promise<void> = Promise.resolve();
   readonly #booted: Promise<unknown>;
+  readonly #swap: StateFiles | undefined;
+  /** The conversation whose context the model's sequence holds now. */
+  #resident: EngineConversation | undefined;
   #lastTurnTokensPerSecond: number | undefined;
   #clients = 0;
 
@@ -76,6 +90,15 @@ export class Engine implements EngineApi, EngineControls {
     this.#conversations = new ConversationTable(app.settings.vaultDir);
     this.#prefixCache = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.prefix });
     this.#askStates = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.conversations });
+    if (options.swap) {
+      // A previous engine's contexts belong to conversations that are gone.
+      rmSync(join(options.swap.folder, options.swap.name), { recursive: true, force: true });
+      this.#swap = new StateFiles({
+        vaultDir: options.swap.folder,
+        folder: options.swap.name,
+        ...SWAP_LIMITS,
+      });
+    }
   }
 
   /** Starts what questions need in the background: the model load and the vault index update. */
@@ -177,6 +200,7 @@ export class Engine implements EngineApi, EngineControls {
         events.onStarted?.();
         const { log } = this.app.logger;
         const context = contextOn(conversation, bridge, (message, fields) => log.info(message, fields));
+        await this.#takeSequence(conversation);
         notice = conversation.notice;
         delete conversation.notice;
         if (conversation.restoreFrom !== undefined) {
@@ -232,12 +256,18 @@ export class Engine implements EngineApi, EngineControls {
 
   /** Switches the model after the turns already queued, so none loses its model halfway. */
   useModel(target: string, signal?: AbortSignal): Promise<LlamaBridge> {
-    return this.#queue.run("model", signal, () => this.model.use(target));
+    return this.#queue.run("model", signal, () => {
+      this.#resident = undefined;
+      return this.model.use(target);
+    });
   }
 
   /** Unloads the model once the turns queued before have finished; the next question loads it again. */
   unloadModel(signal?: AbortSignal): Promise<void> {
-    return this.#queue.run("model", signal, () => this.model.unload());
+    return this.#queue.run("model", signal, () => {
+      this.#resident = undefined;
+      return this.model.unload();
+    });
   }
 
   /**
@@ -251,6 +281,8 @@ export class Engine implements EngineApi, EngineControls {
     const { llm } = this.app.settings.config;
     return this.#queue.run("api", options.signal, async () => {
       const bridge = await this.model.ready(options.signal);
+      // The chat uses the sequence as it likes: the conversation there waits aside meanwhile.
+      await this.#takeSequence(undefined);
       const prompt = bridge.renderChat(messages);
       const room = bridge.contextSize - prompt.length;
       if (room < 1) throw new ContextOverflowError(prompt.length + 1, bridge.contextSize);
@@ -262,6 +294,42 @@ export class Engine implements EngineApi, EngineControls {
         ...(options.onText ? { onText: options.onText } : {}),
       });
       return { ...generation, model: bridge.info.name };
+    });
+  }
+
+  /**
+   * Gives the model's sequence to `conversation` (undefined: to whatever is not a conversation):
+   * the resident conversation's context is saved aside, and the incoming one's, if it was saved,
+   * is loaded back; so switching panes costs a state save and load, not evaluating the incoming
+   * conversation again. Whatever cannot be saved or loaded is evaluated again at the next turn.
+   */
+  async #takeSequence(conversation: EngineConversation | undefined): Promise<void> {
+    const outgoing = this.#resident;
+    if (outgoing === conversation) return;
+    this.#resident = conversation;
+    if (!this.#swap) return;
+    const started = performance.now();
+    const { log } = this.app.logger;
+    const leaving = outgoing?.context;
+    if (outgoing && leaving && leaving.tokens.length > leaving.staticTokens) {
+      try {
+        await leaving.save(this.#swap, outgoing.id);
+        outgoing.swappedOut = true;
+      } catch (error) {
+        log.warn("conversation not swapped out", { id: outgoing.id, error: (error as Error).message });
+      }
+    }
+    const coming = conversation?.context;
+    let restored = false;
+    if (conversation?.swappedOut && coming?.system !== undefined) {
+      conversation.swappedOut = false;
+      restored = await coming.restore(this.#swap, conversation.id, coming.system).catch(() => false);
+    }
+    log.info("sequence switch", {
+      from: outgoing?.id ?? "none",
+      to: conversation?.id ?? "chat",
+      restored,
+      ms: Math.round(performance.now() - started),
     });
   }
 

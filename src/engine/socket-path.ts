@@ -18,6 +18,8 @@ export interface EnginePaths {
   pidFile: string;
   /** When the engine last started, to back off when it keeps restarting. */
   startsFile: string;
+  /** The folder (in `folder`) where conversations' contexts wait while another one runs. */
+  swapName: string;
 }
 
 export function enginePaths(
@@ -28,7 +30,13 @@ export function enginePaths(
   const folder = join(tmp, `ember-${uid}`);
   const key = createHash("sha256").update(resolve(vaultDir)).digest("hex").slice(0, 16);
   const base = join(folder, `engine-${key}`);
-  return { folder, socket: `${base}.sock`, pidFile: `${base}.pid`, startsFile: `${base}.starts` };
+  return {
+    folder,
+    socket: `${base}.sock`,
+    pidFile: `${base}.pid`,
+    startsFile: `${base}.starts`,
+    swapName: `engine-${key}.swap`,
+  };
 }
 
 /**

@@ -31,7 +31,8 @@ beforeAll(async () => {
   expect(init.code).toBe(0);
   tokenFile = init.stdout.trim();
   token = readFileSync(tokenFile, "utf8").trim();
-  engine = await serveEngine(vault, { LLAMA_CPP_MODEL: tinyModelPath(), LLAMA_CPP_CONTEXT: "2048" });
+  // Room for a few turns: switching must have a conversation to bring back, not one already erased.
+  engine = await serveEngine(vault, { LLAMA_CPP_MODEL: tinyModelPath(), LLAMA_CPP_CONTEXT: "4096" });
 });
 
 afterAll(async () => {
@@ -98,7 +99,7 @@ describe("clients of the engine", () => {
 
     const status = await runEmber(["status"], { vault: engine.vault, env: engine.env() });
     expect(status.stdout).toMatch(new RegExp(`pid\\s+${engine.proc.pid}\\s+up \\d+`));
-    expect(status.stdout).toMatch(/model\s+Ember Tiny Test Model\s+1 threads, context 2048/);
+    expect(status.stdout).toMatch(/model\s+Ember Tiny Test Model\s+1 threads, context 4096/);
     expect(status.stdout).toMatch(/clients\s+\d+/);
     expect(status.stdout).toMatch(/queue\s+idle/);
     const json = JSON.parse(
@@ -148,6 +149,24 @@ describe("many conversations, one model", () => {
     expect(two.stopped).toBeUndefined();
     expect(two.question).toBe("and is it healthy?");
     expect(log).toEqual(["a started", "b queued 1", "a done", "b started", "b done"]);
+  });
+
+  test("switching panes: a conversation's context waits aside and comes back, not evaluated again", async () => {
+    const [a, b] = [await engine.client.newConversation(), await engine.client.newConversation()];
+    const a1 = await engine.client.ask(a, "what runs on this node?");
+    await engine.client.ask(b, "is it healthy?");
+    const a2 = await engine.client.ask(a, "and what else?");
+    // The sequence held b's context; a's came back from its saved state whole: a2 evaluated only
+    // the tokens it added itself (its question, excerpts, plan), none of a1's again.
+    const t = a2.timings;
+    expect(t.droppedTokens).toBe(0);
+    const added = t.contextTokens - (a1.timings.contextTokens - t.droppedTokens) - t.generatedTokens;
+    expect(t.evaluatedTokens).toBeLessThanOrEqual(added + 1);
+    const switches = readFileSync(join(engine.vault, "logs", "ember.log"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"sequence switch"'))
+      .map((line) => JSON.parse(line) as { from: string; to: string; restored: boolean });
+    expect(switches).toContainEqual(expect.objectContaining({ from: b, to: a, restored: true }));
   });
 
   test("cancelling a queued turn takes only it out of line", async () => {
