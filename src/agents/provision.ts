@@ -1,6 +1,8 @@
-import { lstatSync, mkdirSync, readFileSync } from "node:fs";
+import { lstatSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { readFileInside } from "../fs/safe-open.ts";
+import { decodeUtf8 } from "../fs/utf8-text.ts";
 import { describeFsError } from "./describe-fs-error.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
@@ -70,7 +72,7 @@ export function provisionVault(vaultDir: string, now: Date = new Date()): Provis
 
   const stateFile = join(vaultDir, PROVISION_STATE_FILE);
   const at = now.toISOString();
-  const firstAt = previousFirstAt(stateFile) ?? at;
+  const firstAt = previousFirstAt(stateFile, vaultDir) ?? at;
   const report: ProvisionReport = { vaultDir, created, conflicts, at, firstAt, stateFile };
   if (!conflicts.includes("state")) {
     const record = { version: 1, vault: vaultDir, at, firstAt, created, conflicts };
@@ -128,9 +130,13 @@ function kindOf(path: string): "missing" | "folder" | "other" {
   }
 }
 
-function previousFirstAt(stateFile: string): string | undefined {
+/** The record is a few hundred bytes; a larger or outside one is not ours and is not parsed. */
+const STATE_MAX_BYTES = 64 * 1024;
+
+function previousFirstAt(stateFile: string, vaultDir: string): string | undefined {
   try {
-    const data: unknown = JSON.parse(readFileSync(stateFile, "utf8"));
+    const bytes = readFileInside(stateFile, { root: vaultDir, maxBytes: STATE_MAX_BYTES });
+    const data: unknown = JSON.parse(decodeUtf8(stateFile, bytes));
     const firstAt = (data as { firstAt?: unknown }).firstAt;
     return typeof firstAt === "string" ? firstAt : undefined;
   } catch {

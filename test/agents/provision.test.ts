@@ -44,6 +44,14 @@ describe("provisionVault", () => {
     expect(again.at).toBe("2030-06-01T00:00:00.000Z");
   });
 
+  test("an oversized state record is not parsed: the run starts a new one", () => {
+    const vault = freshPath();
+    provisionVault(vault, new Date("2030-01-01T00:00:00Z"));
+    const record = `{"firstAt":"2029-01-01T00:00:00.000Z","pad":"${"x".repeat(100 * 1024)}"}`;
+    writeFileSync(join(vault, PROVISION_STATE_FILE), record);
+    expect(provisionVault(vault, new Date("2030-06-01T00:00:00Z")).firstAt).toBe("2030-06-01T00:00:00.000Z");
+  });
+
   test("never modifies existing files, and leaves a file where a folder belongs as it is", () => {
     const vault = freshPath();
     mkdirSync(join(vault, "docs"), { recursive: true });
