@@ -10,6 +10,10 @@ const RETIRED: readonly { path: string[]; message: string }[] = [
     path: ["llm", "groundingTokens"],
     message: "replaced by grounding.coreTokens and grounding.turnTokens (docs/GROUNDING.md), not used",
   },
+  {
+    path: ["llm", "historyTokens"],
+    message: "earlier turns stay in the conversation's context, never re-rendered as text; not used",
+  },
 ];
 
 /** Takes the retired keys out of `data` and says what each became. */

@@ -63,10 +63,13 @@ describe("loadConfig", () => {
   });
 
   test("a key an earlier Ember read is a warning naming what replaced it; the config stays valid", () => {
-    const loaded = load(vaultWith({ "a.yml": "llm:\n  maxTokens: 64\n  groundingTokens: 900\n" }));
+    const loaded = load(
+      vaultWith({ "a.yml": "llm:\n  maxTokens: 64\n  groundingTokens: 900\n  historyTokens: 512\n" }),
+    );
     expect(loaded.valid).toBe(true);
     expect(loaded.warnings.map(formatIssue)).toEqual([
       "config/a.yml:3:3 llm.groundingTokens: replaced by grounding.coreTokens and grounding.turnTokens (docs/GROUNDING.md), not used",
+      "config/a.yml:4:3 llm.historyTokens: earlier turns stay in the conversation's context, never re-rendered as text; not used",
     ]);
     expect(loaded.config.llm.maxTokens).toBe(64);
   });
