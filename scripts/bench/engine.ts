@@ -277,12 +277,17 @@ async function twoPanesAtOnce(client: EngineClient) {
   const [one, two] = [await client.newConversation(), await client.newConversation()];
   const both = await Promise.all([timedAsk(client, one, questions[0]), timedAsk(client, two, questions[1])]);
   const [first, second] = both[0].startedAt <= both[1].startedAt ? both : [both[1], both[0]];
-  const complete = both.every((t) => t.result.stopped === undefined && t.result.response.length > 0);
+  // Complete: each turn ran to its end (random weights may well answer with nothing at all).
+  const complete = both.every((t) => t.result.stopped === undefined);
   const equalToSolo = both.filter((t, i) => t.result.response === solo[i]!.result.response).length;
   const secondWaitMs = second.startedAt - second.sentAt;
   const firstTurnMs = first.doneAt - first.startedAt;
   return {
     complete,
+    answers: both.map((t) => ({
+      chars: t.result.response.length,
+      ...(t.result.stopped ? { stopped: t.result.stopped } : {}),
+    })),
     equalToSolo,
     secondWaitMs: round(secondWaitMs, 0),
     firstTurnMs: round(firstTurnMs, 0),

@@ -39,7 +39,7 @@ function tinyContext(): BenchContext {
     },
     root: ROOT,
     workDir,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log: () => {},
   };
 }
 
@@ -55,6 +55,7 @@ interface EngineFigures {
   startOverhead: { warmMs: number[]; noEngineMs: number[]; check: TargetCheck };
   switching: { afterOtherMs: number; afterOwnMs: number; switchMs: number; check: TargetCheck };
   twoPanes: {
+    answers: { chars: number; stopped?: string }[];
     complete: boolean;
     equalToSolo: number;
     secondWaitMs: number;
@@ -77,6 +78,7 @@ describe("make bench, engine", () => {
     for (const bytes of memory.attachedReplBytes) expect(bytes).toBeLessThan(memory.engineBytes);
     expect(startOverhead.warmMs).toHaveLength(1);
     expect(startOverhead.check.ratio).toBeCloseTo(startOverhead.warmMs[0]! / startOverhead.noEngineMs[0]!, 2);
+    expect(twoPanes.answers).toEqual([{ chars: expect.any(Number) }, { chars: expect.any(Number) }]);
     expect(twoPanes.complete).toBe(true);
     expect(twoPanes.secondWaitMs).toBeGreaterThan(0);
     expect(rows.map((r) => r.section)).toEqual(["engine", "engine", "engine", "engine"]);
