@@ -26,7 +26,8 @@ export const helpCommand: SlashCommand = {
         [style.cyan(c.usage), c.summary + (c.plannerAllowed ? "" : style.dim(" [operator only]"))] as const,
     );
     for (const line of formatTwoColumns(rows, out.columns, "  ")) out.line(line);
-    const keys = "TAB completes · Ctrl-L clears · Ctrl-C cancels · /man CMD for details · quit to leave";
+    const keys =
+      "TAB completes · Ctrl-R searches history · Ctrl-L clears · Ctrl-C cancels · /man CMD for details · quit to leave";
     for (const line of out.columns ? wrapWords(keys, out.columns) : [keys]) out.line(style.dim(line));
   },
 };

@@ -3,11 +3,11 @@ import type { Style } from "../terminal/style.ts";
 
 /**
  * The lines shown at start and after Ctrl-L. The keys it names are the ones that work: without
- * line editing (TERM=dumb) the terminal reads whole lines, so there is no TAB or Ctrl-L.
+ * line editing (TERM=dumb) the terminal reads whole lines, so there is no TAB, Ctrl-R or Ctrl-L.
  */
 export function renderBanner(app: App, style: Style, editing: boolean): string {
   const config = app.settings.valid ? "" : `  ${style.red("config invalid — see /status")}`;
-  const keys = editing ? " TAB completes, Ctrl-L clears," : "";
+  const keys = editing ? " TAB completes, Ctrl-R searches history, Ctrl-L clears," : "";
   return [
     `${style.bold("Ember")} ${style.dim(app.version)} — offline operator console`,
     `${style.dim("vault")} ${app.settings.vaultDir}${config}`,

@@ -2,9 +2,11 @@
  * The REPL's line editor.
  *
  * On a real terminal it runs in raw mode and does its own editing: TAB completion from the
- * caller's completer, Ctrl-L that reprints the caller's banner and keeps the half-typed
- * line, Ctrl-C that clears the line (or, on an empty line, reports an interrupt), history
- * on Up/Down and correct redraws of lines that wrap. Everything one input chunk holds is
+ * caller's completer (several candidates are listed at once), Ctrl-L that reprints the
+ * caller's banner and keeps the half-typed line, Ctrl-C that clears the line (or, on an empty
+ * line, reports an interrupt), history on Up/Down and Ctrl-R (history-search.ts), line breaks
+ * from a bracketed paste or Alt-Enter kept in the text, and correct redraws of lines that
+ * wrap. Everything one input chunk holds is
  * applied before the screen is redrawn once, and typing or pasting at the end of the line
  * only writes the new text, so a 1 MB paste costs a linear amount of work.
  *
@@ -17,7 +19,16 @@
  * private methods (`_ttyWrite`, `_refreshLine`), which Bun reimplements.
  */
 
-import { createStyle } from "../terminal/style.ts";
+import { createStyle, type Style } from "../terminal/style.ts";
+import {
+  type HistorySearch,
+  searchBackspace,
+  searchOlder,
+  searchPrompt,
+  searchResult,
+  searchType,
+  startSearch,
+} from "./history-search.ts";
 import {
   type DecodeResult,
   decodeKeys,
@@ -45,7 +56,7 @@ import {
   moveRight,
   moveWordLeft,
   moveWordRight,
-  pasteToLine,
+  pasteToText,
   yank,
 } from "./line-state.ts";
 import { PipedLineReader } from "./piped-input.ts";
@@ -251,8 +262,11 @@ type EventOutcome = ReadResult | "continue";
 /** One raw-mode read: the line state, what is on screen, and the terminal mode to restore. */
 class RawRead {
   readonly #opts: EditorOptions;
-  readonly #styledPrompt: string;
-  readonly #prompt: string;
+  readonly #style: Style;
+  /** The caller's prompt; while Ctrl-R searches, `#prompt` is the search's instead. */
+  readonly #readPrompt: string;
+  #styledPrompt: string;
+  #prompt: string;
   readonly #settle: (result: ReadResult, error?: unknown) => void;
   readonly #cleanups: (() => void)[] = [];
   #state: LineState;
@@ -266,7 +280,8 @@ class RawRead {
   #appended = "";
   #stale = false;
   #columns: number;
-  #lastKeyWasTab = false;
+  /** A Ctrl-R search in progress, and the line as it was when it began (Ctrl-G puts it back). */
+  #search: { search: HistorySearch; before: LineState } | null = null;
   /** The text `onEdit` last heard of. */
   #reported = "";
 
@@ -276,9 +291,10 @@ class RawRead {
     settleRead: (result: ReadResult, error?: unknown) => void,
   ) {
     this.#opts = opts;
-    this.#prompt = Bun.stripANSI(prompt);
-    const style = createStyle(opts.color);
-    this.#styledPrompt = style.bold(style.cyan(this.#prompt));
+    this.#readPrompt = Bun.stripANSI(prompt);
+    this.#prompt = this.#readPrompt;
+    this.#style = createStyle(opts.color);
+    this.#styledPrompt = this.#style.bold(this.#style.cyan(this.#prompt));
     this.#settle = settleRead;
     this.#state = createLineState([...opts.history]);
     this.#columns = this.#currentColumns();
@@ -363,21 +379,74 @@ class RawRead {
   }
 
   #handle(event: KeyEvent): EventOutcome {
-    const wasTab = this.#lastKeyWasTab;
-    this.#lastKeyWasTab = event.type === "key" && event.name === "tab";
+    if (this.#search) return this.#handleSearch(this.#search, event);
     switch (event.type) {
       case "text":
       case "paste":
-        this.#insert(pasteToLine(event.text));
+        this.#insert(pasteToText(event.text));
         return "continue";
       case "unknown":
         return "continue";
       case "key":
-        return this.#handleKey(event.name, wasTab);
+        return this.#handleKey(event.name);
     }
   }
 
-  #handleKey(name: KeyName, tabBefore: boolean): EventOutcome {
+  /**
+   * While Ctrl-R searches: text and Backspace change the query, Ctrl-R finds the next older
+   * match, Ctrl-G (or Escape, Ctrl-C) puts the line back as it was; any other key takes the
+   * match as the line and then does what it does (Enter submits it, Left starts editing it).
+   */
+  #handleSearch(active: { search: HistorySearch; before: LineState }, event: KeyEvent): EventOutcome {
+    const history = active.before.history;
+    if (event.type === "unknown") return "continue";
+    if (event.type !== "key") {
+      this.#showSearch(searchType(active.search, history, pasteToText(event.text).replace(/\n/g, " ")));
+      return "continue";
+    }
+    switch (event.name) {
+      case "ctrl-r":
+        this.#showSearch(searchOlder(active.search, history));
+        return "continue";
+      case "backspace":
+        this.#showSearch(searchBackspace(active.search, history));
+        return "continue";
+      case "ctrl-g":
+      case "ctrl-c":
+      case "escape":
+        this.#endSearch(active.before);
+        return "continue";
+      default:
+        this.#endSearch(this.#state);
+        return this.#handleKey(event.name);
+    }
+  }
+
+  #showSearch(search: HistorySearch): void {
+    const before = this.#search?.before ?? this.#state;
+    this.#search = { search, before };
+    const found = searchResult(search, before.history);
+    this.#setPrompt(searchPrompt(search));
+    // No match yet shows the line as it was; a failed search keeps showing the last match.
+    if (found) this.#setState({ ...before, text: found.text, cursor: found.cursor });
+    else if (!search.failed) this.#setState(before);
+  }
+
+  #endSearch(line: LineState): void {
+    this.#search = null;
+    this.#setPrompt(this.#readPrompt);
+    this.#setState({ ...line, historyIndex: line.history.length });
+  }
+
+  #setPrompt(prompt: string): void {
+    if (prompt === this.#prompt) return;
+    this.#prompt = prompt;
+    const style = this.#style;
+    this.#styledPrompt = prompt === this.#readPrompt ? style.bold(style.cyan(prompt)) : style.dim(prompt);
+    this.#stale = true;
+  }
+
+  #handleKey(name: KeyName): EventOutcome {
     const state = this.#state;
     const edit = (next: LineState) => {
       this.#setState(next);
@@ -404,7 +473,14 @@ class RawRead {
         this.#clearScreen();
         return "continue";
       case "tab":
-        this.#complete(tabBefore);
+        this.#complete();
+        return "continue";
+      case "ctrl-r":
+        this.#showSearch(startSearch());
+        return "continue";
+      case "alt-enter":
+        // A line break in the question; Enter still submits the whole of it.
+        this.#insert("\n");
         return "continue";
       case "backspace":
         return edit(deleteBackward(state));
@@ -446,6 +522,7 @@ class RawRead {
         return this.#browse(historyNext(state));
       case "escape":
       case "shift-tab":
+      case "ctrl-g":
         return "continue";
     }
   }
@@ -456,7 +533,8 @@ class RawRead {
     return "continue";
   }
 
-  #complete(tabBefore: boolean): void {
+  /** One candidate completes; several are extended to their common prefix and listed at once. */
+  #complete(): void {
     const { complete } = this.#opts;
     if (!complete) {
       this.#bell();
@@ -469,11 +547,7 @@ class RawRead {
       return;
     }
     this.#setState(outcome.state);
-    if (outcome.kind === "completed" || outcome.extended) return;
-    if (!tabBefore) {
-      this.#bell();
-      return;
-    }
+    if (outcome.kind === "completed") return;
     this.#render();
     this.#write(this.#toFreshLine() + formatCandidates(outcome.candidates, this.#columns));
     this.#restartLine(this.#state);
@@ -530,7 +604,7 @@ class RawRead {
     else if (this.#appended !== "") {
       // Typing or pasting at the end of the line: write only what is new.
       const end = advance(this.#endCell, this.#appended, this.#columns);
-      this.#write(this.#appended + settleWrap(end, this.#columns));
+      this.#write(onScreen(this.#appended) + settleWrap(end, this.#columns));
       this.#cursorCell = this.#endCell = settle(end, this.#columns);
       this.#appended = "";
     }
@@ -546,7 +620,7 @@ class RawRead {
       home +
         CLEAR_TO_END_OF_SCREEN +
         this.#styledPrompt +
-        text +
+        onScreen(text) +
         settleWrap(layout.end, columns) +
         moveCursor(end, layout.cursor),
     );
@@ -584,6 +658,11 @@ class RawRead {
     const columns = this.#opts.output.columns;
     return columns !== undefined && columns > 0 ? columns : DEFAULT_COLUMNS;
   }
+}
+
+/** The text as written to a raw terminal: a line break is CR LF, so the next row starts at column 0. */
+function onScreen(text: string): string {
+  return text.includes("\n") ? text.replaceAll("\n", "\r\n") : text;
 }
 
 /** Candidates in columns under the line, each row ending in CR LF (the terminal is raw). */

@@ -28,15 +28,18 @@ export type KeyName =
   | "ctrl-d"
   | "ctrl-e"
   | "ctrl-f"
+  | "ctrl-g"
   | "ctrl-k"
   | "ctrl-l"
   | "ctrl-n"
   | "ctrl-p"
+  | "ctrl-r"
   | "ctrl-u"
   | "ctrl-w"
   | "ctrl-y"
   | "alt-backspace"
-  | "alt-d";
+  | "alt-d"
+  | "alt-enter";
 
 export type KeyEvent =
   | { type: "key"; name: KeyName }
@@ -75,6 +78,7 @@ const CONTROL_KEYS: Record<number, KeyName> = {
   4: "ctrl-d",
   5: "ctrl-e",
   6: "ctrl-f",
+  7: "ctrl-g",
   8: "backspace",
   9: "tab",
   10: "enter",
@@ -83,6 +87,7 @@ const CONTROL_KEYS: Record<number, KeyName> = {
   13: "enter",
   14: "ctrl-n",
   16: "ctrl-p",
+  18: "ctrl-r",
   21: "ctrl-u",
   23: "ctrl-w",
   25: "ctrl-y",
@@ -126,6 +131,8 @@ const ALT_KEYS: Record<number, KeyName> = {
   100: "alt-d",
   127: "alt-backspace",
   8: "alt-backspace",
+  13: "alt-enter", // ESC CR, what terminals send for Alt-Enter (ESC LF from some)
+  10: "alt-enter",
 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });

@@ -34,13 +34,18 @@ export function insertText(state: LineState, text: string): LineState {
 }
 
 /**
- * Pasted text made fit for a one-line prompt: line breaks and tabs become spaces (the
- * point of bracketed paste is that a pasted newline must not submit), other control
- * characters are dropped so nothing pasted can drive the terminal.
+ * Pasted text made fit for the prompt: its line breaks stay (as "\n"; bracketed paste exists so
+ * that a pasted newline does not submit, and a pasted question keeps its lines), tabs become
+ * spaces, other control characters are dropped so nothing pasted can drive the terminal.
  */
-export function pasteToLine(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  return text.replace(/\r\n|[\r\n\t]/g, " ").replace(/[\u0000-\u001f\u007f-\u009f]/g, "");
+export function pasteToText(text: string): string {
+  return (
+    text
+      .replace(/\r\n?/g, "\n")
+      .replace(/\t/g, " ")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, "")
+  );
 }
 
 export function moveLeft(state: LineState): LineState {

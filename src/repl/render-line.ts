@@ -2,7 +2,8 @@
  * Where prompt and line land on a terminal of a given width, and the escape sequences
  * that draw them. Pure: the editor owns the terminal, this owns the arithmetic.
  *
- * Positions are relative to the cell where the prompt starts (row 0, column 0). Widths
+ * Positions are relative to the cell where the prompt starts (row 0, column 0). A "\n" in the
+ * text starts the next row (the editor writes it as CR LF). Widths
  * follow the terminal's own rule per code point: East Asian wide characters take two
  * cells, combining marks none, and a wide character that does not fit in the last
  * column moves whole to the next row, leaving that column blank.
@@ -30,6 +31,12 @@ export function advance(from: CellPosition, text: string, columns: number): Cell
   for (let i = 0; i < text.length; i++) {
     const code = text.codePointAt(i)!;
     if (code > 0xffff) i++;
+    if (code === 0x0a) {
+      // A line break in the text (a pasted question, Alt-Enter): the next row, from column 0.
+      row++;
+      col = 0;
+      continue;
+    }
     const width = code >= 0x20 && code < 0x7f ? 1 : codePointWidth(code);
     if (width === 0) continue;
     if (col + width > columns) {

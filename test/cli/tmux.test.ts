@@ -16,6 +16,15 @@ function tempDir(): string {
   return dir;
 }
 
+/** tmux renames windows on its own timer: wait for it (a few seconds at most). */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for tmux");
+    await Bun.sleep(100);
+  }
+}
+
 async function tmuxCommand(args: string[]): Promise<string> {
   const proc = Bun.spawn(["tmux", ...args], { stdout: "pipe", stderr: "pipe" });
   const { stdout, stderr, code } = await collectOutput(proc);
@@ -52,6 +61,26 @@ describe("the rendered tmux.conf", () => {
       const shown = await statusRight();
       expect(shown).toContain("ok, fine");
       expect(shown).not.toContain("no Ember REPL");
+      // A window whose pane runs Ember (a bun process: `bun` from a checkout, `bun.exe` as npm
+      // installs it) is named "ember" once it writes something, as the REPL does at once.
+      const windowName = (target: string) =>
+        tmuxCommand(["-L", socket, "display-message", "-p", "-t", target, "#{window_name}"]).then((n) =>
+          n.trim(),
+        );
+      const ticking = `${process.execPath} -e 'setInterval(() => console.log("tick"), 200)'`;
+      await tmuxCommand(["-L", socket, "new-window", "-d", "-t", "ember:7", ticking]);
+      await waitUntil(async () => (await windowName("ember:7")) === "ember");
+      // Anything else keeps its own name.
+      await tmuxCommand([
+        "-L",
+        socket,
+        "new-window",
+        "-d",
+        "-t",
+        "ember:8",
+        "while :; do echo tick; sleep 0.2; done",
+      ]);
+      await waitUntil(async () => ["sh", "bash", "sleep"].includes(await windowName("ember:8")));
     } finally {
       await tmuxCommand(["-L", socket, "kill-server"]).catch(() => "");
     }

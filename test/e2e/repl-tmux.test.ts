@@ -27,6 +27,13 @@ describe("the REPL in a real terminal", () => {
     await tmux.waitFor("llm.maxTokens = 128");
   });
 
+  test("with TERM=dumb the banner promises no editing keys (the terminal reads whole lines)", async () => {
+    const { tmux } = await terminals.start([], { env: { TERM: "dumb" } });
+    const screen = await tmux.waitFor(/quit leaves\./);
+    expect(screen).toContain("Ask in plain language, or /help for commands. quit leaves.");
+    expect(screen).not.toContain("TAB");
+  });
+
   test("Ctrl-L clears the screen, redraws the banner and keeps the half-typed line", async () => {
     const { tmux } = await startRepl();
     await tmux.sendText("/help");

@@ -11,7 +11,9 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 test("the banner names the editing keys only when the editor edits (not with TERM=dumb)", () => {
-  expect(renderBanner(app, plain, true)).toContain("TAB completes, Ctrl-L clears, quit leaves.");
+  expect(renderBanner(app, plain, true)).toContain(
+    "TAB completes, Ctrl-R searches history, Ctrl-L clears, quit leaves.",
+  );
   const dumb = renderBanner(app, plain, false);
   expect(dumb).toContain("Ask in plain language, or /help for commands. quit leaves.");
   expect(dumb).not.toContain("TAB");

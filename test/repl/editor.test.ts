@@ -84,10 +84,9 @@ describe("completion", () => {
     await demo.waitFor('read: "/status now"');
   });
 
-  test("TAB with several candidates rings, a second TAB lists them and redraws the line", async () => {
+  test("TAB with several candidates lists them at once and redraws the line", async () => {
     const demo = await startDemo();
     await demo.sendText("/h");
-    await demo.sendKeys("Tab");
     await demo.sendKeys("Tab");
     // The line, the list under it, and the line drawn again below the list.
     const screen = await demo.waitFor(/^demo> \/h\n\/help +\/history\ndemo> \/h$/m);
@@ -100,10 +99,11 @@ describe("completion", () => {
     await demo.waitFor('read: "/history "');
   });
 
-  test("TAB extends to the common prefix of several candidates", async () => {
+  test("TAB extends to the common prefix of several candidates, and lists them", async () => {
     const demo = await startDemo();
     await demo.sendText("/s");
     await demo.sendKeys("Tab");
+    await demo.waitFor(/^\/status +\/stop\ndemo> \/st$/m);
     await promptShows(demo, "/st");
     await demo.sendKeys("Enter");
     await demo.waitFor('read: "/st"');
@@ -305,12 +305,73 @@ describe("long lines", () => {
     await demo.waitFor(`read ${1024 * 1024 + 2} chars: "[mm"..."mm]"`, { timeoutMs: 60_000 });
   }, 90_000);
 
-  test("a bracketed multi-line paste becomes one line with spaces and is not submitted", async () => {
+  test("a bracketed multi-line paste stays multi-line, is not submitted, and Enter sends all of it", async () => {
     const demo = await startDemo();
     await demo.paste("first line\nsecond\tline");
-    await promptShows(demo, "first line second line");
+    // The second line starts at column 0 of the next row; the cursor ends after it.
+    await demo.waitFor(/^demo> first line\nsecond line$/m);
+    const screen = await rows(demo);
+    const second = screen.findLastIndex((line) => line === "second line");
+    expect(await settled(() => demo.cursor(), { x: 11, y: second })).toEqual({ x: 11, y: second });
     await demo.sendKeys("Enter");
-    await demo.waitFor('read: "first line second line"');
+    await demo.waitFor('read: "first line\\nsecond line"');
+  });
+
+  test("Alt-Enter inserts a line break; editing goes on across it", async () => {
+    const demo = await startDemo();
+    await demo.sendText("what is");
+    await demo.sendKeys("M-Enter");
+    await demo.sendText("this?");
+    await demo.waitFor(/^demo> what is\nthis\?$/m);
+    await demo.sendKeys("BSpace", "BSpace", "BSpace", "BSpace", "BSpace", "BSpace");
+    await demo.sendText(" that?");
+    await demo.waitFor(/^demo> what is that\?$/m);
+    await demo.sendKeys("M-Enter", "Enter");
+    await demo.waitFor('read: "what is that?\\n"');
+  });
+});
+
+describe("Ctrl-R: reverse incremental history search", () => {
+  async function withHistory(...lines: string[]): Promise<TmuxSession> {
+    const demo = await startDemo();
+    for (const line of lines) {
+      await demo.sendText(line);
+      await demo.sendKeys("Enter");
+      await demo.waitFor(`read: ${JSON.stringify(line)}`);
+    }
+    return demo;
+  }
+
+  test("typing narrows to the newest match; Ctrl-R again goes older; Enter runs the match", async () => {
+    const demo = await withHistory("/status now", "/search wifi", "/search power", "/help");
+    await demo.sendKeys("C-r");
+    await demo.waitFor(/^\(reverse-i-search\)'':$/m);
+    await demo.sendText("sea");
+    await demo.waitFor(/^\(reverse-i-search\)'sea': \/search power$/m);
+    await demo.sendKeys("C-r");
+    await demo.waitFor(/^\(reverse-i-search\)'sea': \/search wifi$/m);
+    await demo.sendKeys("C-r");
+    await demo.waitFor(/^\(failed reverse-i-search\)'sea': \/search wifi$/m);
+    await demo.sendKeys("Enter");
+    await demo.waitFor('read: "/search wifi"');
+  });
+
+  test("Ctrl-G puts the line back as it was; another key takes the match and edits it", async () => {
+    const demo = await withHistory("/status now", "/help");
+    await demo.sendText("half typed");
+    await demo.sendKeys("C-r");
+    await demo.sendText("stat");
+    await demo.waitFor(/^\(reverse-i-search\)'stat': \/status now$/m);
+    await demo.sendKeys("C-g");
+    await promptShows(demo, "half typed");
+    await demo.sendKeys("C-u", "C-r");
+    await demo.sendText("now");
+    await demo.waitFor(/^\(reverse-i-search\)'now': \/status now$/m);
+    await demo.sendKeys("End");
+    await demo.sendText("!");
+    await promptShows(demo, "/status now!");
+    await demo.sendKeys("Enter");
+    await demo.waitFor('read: "/status now!"');
   });
 });
 

@@ -77,10 +77,12 @@ describe("control keys", () => {
     ["\x04", "ctrl-d"],
     ["\x05", "ctrl-e"],
     ["\x06", "ctrl-f"],
+    ["\x07", "ctrl-g"],
     ["\x0b", "ctrl-k"],
     ["\x0c", "ctrl-l"],
     ["\x0e", "ctrl-n"],
     ["\x10", "ctrl-p"],
+    ["\x12", "ctrl-r"],
     ["\x15", "ctrl-u"],
     ["\x17", "ctrl-w"],
     ["\x19", "ctrl-y"],
@@ -103,7 +105,12 @@ describe("control keys", () => {
   });
 
   test("an unassigned control character is reported as unknown", () => {
-    expect(decode("\x07")).toEqual([{ type: "unknown", sequence: "\x07" }]);
+    expect(decode("\x1c")).toEqual([{ type: "unknown", sequence: "\x1c" }]);
+  });
+
+  test("Alt-Enter (ESC CR, or ESC LF) is its own key, not Escape then Enter", () => {
+    expect(decode("a\x1b\rb")).toEqual([text("a"), key("alt-enter"), text("b")]);
+    expect(decode("\x1b\n")).toEqual([key("alt-enter")]);
   });
 });
 

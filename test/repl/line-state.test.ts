@@ -20,7 +20,7 @@ import {
   moveRight,
   moveWordLeft,
   moveWordRight,
-  pasteToLine,
+  pasteToText,
   yank,
 } from "../../src/repl/line-state.ts";
 
@@ -60,10 +60,10 @@ describe("inserting", () => {
     expect(state.cursor).toBe(1024 * 1024);
   });
 
-  test("pasted line breaks and tabs become spaces, other controls vanish", () => {
-    expect(pasteToLine("one\r\ntwo\nthree\rfour\tfive")).toBe("one two three four five");
-    expect(pasteToLine("a\x1b[31mb\x07c\u009bd")).toBe("a[31mbcd");
-    expect(pasteToLine("plain é 日")).toBe("plain é 日");
+  test("pasted line breaks stay line breaks (CR LF and CR too), tabs become spaces, other controls vanish", () => {
+    expect(pasteToText("one\r\ntwo\nthree\rfour\tfive")).toBe("one\ntwo\nthree\nfour five");
+    expect(pasteToText("a\x1b[31mb\x07c\u009bd")).toBe("a[31mbcd");
+    expect(pasteToText("plain é 日")).toBe("plain é 日");
   });
 });
 

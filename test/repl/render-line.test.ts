@@ -47,6 +47,13 @@ describe("advance", () => {
   test("continues from a given position", () => {
     expect(advance({ row: 3, col: 8 }, "abc", 10)).toEqual({ row: 4, col: 1 });
   });
+
+  test("a line break in the text starts the next row at column 0", () => {
+    expect(advance({ row: 0, col: 6 }, "first\nsecond", 80)).toEqual({ row: 1, col: 6 });
+    expect(advance(ORIGIN, "a\n\nb", 80)).toEqual({ row: 2, col: 1 });
+    // A row filled to the edge then broken: the break is the wrap, not a second one.
+    expect(advance(ORIGIN, `${"x".repeat(10)}\ny`, 10)).toEqual({ row: 1, col: 1 });
+  });
 });
 
 describe("layoutLine", () => {
