@@ -311,7 +311,7 @@ describe("long lines", () => {
     // The second line starts at column 0 of the next row; the cursor ends after it.
     await demo.waitFor(/^demo> first line\nsecond line$/m);
     const screen = await rows(demo);
-    const second = screen.findLastIndex((line) => line === "second line");
+    const second = screen.lastIndexOf("second line");
     expect(await settled(() => demo.cursor(), { x: 11, y: second })).toEqual({ x: 11, y: second });
     await demo.sendKeys("Enter");
     await demo.waitFor('read: "first line\\nsecond line"');
