@@ -34,6 +34,19 @@ describe("the REPL in a real terminal", () => {
     expect(screen).not.toContain("TAB");
   });
 
+  test("help on a terminal is coloured, and not with NO_COLOR set to any non-empty value", async () => {
+    const coloured = (await terminals.start(["--help"])).tmux;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: an escape sequence is what is looked for.
+    expect(await coloured.waitFor(/\x1b\[[0-9;]*m.*USAGE/, { escapes: true, history: true })).toContain(
+      "COMMANDS",
+    );
+    const plain = (await terminals.start(["--help"], { env: { NO_COLOR: "yes" } })).tmux;
+    const screen = await plain.waitFor("COMMANDS", { escapes: true, history: true });
+    expect(screen).toContain("USAGE ember");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: an escape sequence is what is looked for.
+    expect(screen).not.toMatch(/\x1b\[(?!0?m)[0-9;]*m/);
+  });
+
   test("Ctrl-L clears the screen, redraws the banner and keeps the half-typed line", async () => {
     const { tmux } = await startRepl();
     await tmux.sendText("/help");
