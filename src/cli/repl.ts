@@ -44,6 +44,10 @@ export default defineCommand({
       keepGoing: args["keep-going"] === true,
       termination,
       ask: createAskHandler({ app, engine, conversation: () => conversation, out, style, interactive }),
+      prefill: {
+        prefill: (text) => engine.prefill(conversation, text),
+        dropSpeculative: () => engine.dropSpeculative(conversation),
+      },
       inEngine: (line, signal) =>
         engine.runCommand(line, { conversation, color: style.enabled, signal, out }).then((r) => r.ok),
     });

@@ -45,6 +45,13 @@ export interface EngineApi {
   conversations(): Promise<ConversationSummary[]>;
   /** One plain-language turn on `conversation`, after those queued before it. */
   ask(conversation: string, question: string, options?: AskOptions): Promise<EngineTurnResult>;
+  /**
+   * The plain-language line being typed in `conversation`, so far: its turn is prepared in the
+   * background (excerpts retrieved and evaluated). Returns at once; never fails.
+   */
+  prefill(conversation: string, text: string): void;
+  /** Forgets what `prefill` prepared; resolves once the model is free again. Never rejects. */
+  dropSpeculative(conversation: string): Promise<void>;
   /** A slash command that belongs to the engine (`/model`); resolves to whether it asked to quit. */
   runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }>;
   /** Calls `listener` with the engine's state now and on every change; returns how to stop. */

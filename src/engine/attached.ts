@@ -75,6 +75,14 @@ export class AttachedEngine implements EngineApi {
     }
   }
 
+  prefill(handle: string, text: string): void {
+    this.#client.prefill(this.#ids.get(handle) ?? handle, text);
+  }
+
+  dropSpeculative(handle: string): Promise<void> {
+    return this.#client.dropSpeculative(this.#ids.get(handle) ?? handle);
+  }
+
   async runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }> {
     const conversation =
       options.conversation && (this.#ids.get(options.conversation) ?? options.conversation);

@@ -111,6 +111,15 @@ export class EngineClient implements EngineApi {
     throw new EngineLostError("the turn's stream ended without a result");
   }
 
+  prefill(conversation: string, text: string): void {
+    // Only a hint: a lost engine shows itself on the turn that follows.
+    this.#fetch(`/v1/conversations/${conversation}/prefill`, postJson({ text })).catch(() => {});
+  }
+
+  async dropSpeculative(conversation: string): Promise<void> {
+    await this.#fetch(`/v1/conversations/${conversation}/prefill`, { method: "DELETE" }).catch(() => {});
+  }
+
   async runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }> {
     const response = await this.#fetch("/v1/commands", {
       ...postJson({

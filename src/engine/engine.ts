@@ -15,6 +15,7 @@ import {
 } from "../llm/model-loader.ts";
 import { STATE_LIMITS, StateFiles } from "../llm/state-files.ts";
 import { restoreAskConversation, saveAskConversation } from "../planner/ask-conversation.ts";
+import { SpeculativePrefill } from "../planner/speculative-prefill.ts";
 import { runTurn } from "../planner/turn.ts";
 import { createStyle } from "../terminal/style.ts";
 import { type UpdateResult, updateIndex } from "../vault/index.ts";
@@ -66,6 +67,8 @@ export class Engine implements EngineApi, EngineControls {
   readonly #prefixCache: StateFiles;
   readonly #askStates: StateFiles;
   readonly #listeners = new Set<(status: EngineStatus) => void>();
+  /** One sequence, so one prefill at a time: the line typed last, in whichever conversation. */
+  readonly #speculation = new SpeculativePrefill();
   readonly #startedAt = new Date();
   #indexed: Promise<void> = Promise.resolve();
   readonly #booted: Promise<unknown>;
@@ -189,7 +192,7 @@ export class Engine implements EngineApi, EngineControls {
     // The first turns wait for the boot agents and the index update, so the planner's commands and
     // the grounding see the node and the vault as they are now.
     await Promise.all([this.#booted, this.#indexed]);
-    const result = await this.#queue.run(
+    const result = await this.#exclusive(
       id,
       options.signal,
       async () => {
@@ -254,9 +257,39 @@ export class Engine implements EngineApi, EngineControls {
     return { ok: run.ok };
   }
 
+  /**
+   * The plain-language line being typed in a REPL's conversation: its turn is prepared in the
+   * background (src/planner/speculative-prefill.ts), unless the model is busy or not loaded.
+   */
+  prefill(id: string, text: string): void {
+    const conversation = this.#conversations.get(id);
+    const { state } = this.model;
+    // An ask conversation about to be restored would only have its prefill thrown away.
+    if (!conversation || conversation.restoreFrom !== undefined) return;
+    if (state.kind !== "ready" || this.#queue.busy) return;
+    const { log } = this.app.logger;
+    const context = contextOn(conversation, state.bridge, (message, fields) => log.info(message, fields));
+    this.#speculation.prefill(
+      {
+        app: this.app,
+        owner: id,
+        conversation: context,
+        prefixCache: this.#prefixCache,
+        // Another pane's conversation is saved aside first, as this one's turn would do.
+        claimSequence: () => this.#takeSequence(conversation),
+      },
+      text,
+    );
+  }
+
+  /** Forgets what `prefill` prepared for the conversation; resolves once the model is free. */
+  async dropSpeculative(id: string): Promise<void> {
+    await this.#speculation.drop(id);
+  }
+
   /** Switches the model after the turns already queued, so none loses its model halfway. */
   useModel(target: string, signal?: AbortSignal): Promise<LlamaBridge> {
-    return this.#queue.run("model", signal, () => {
+    return this.#exclusive("model", signal, () => {
       this.#resident = undefined;
       return this.model.use(target);
     });
@@ -264,7 +297,7 @@ export class Engine implements EngineApi, EngineControls {
 
   /** Unloads the model once the turns queued before have finished; the next question loads it again. */
   unloadModel(signal?: AbortSignal): Promise<void> {
-    return this.#queue.run("model", signal, () => {
+    return this.#exclusive("model", signal, () => {
       this.#resident = undefined;
       return this.model.unload();
     });
@@ -279,7 +312,7 @@ export class Engine implements EngineApi, EngineControls {
     options: ChatOptions = {},
   ): Promise<Generation & { model: string }> {
     const { llm } = this.app.settings.config;
-    return this.#queue.run("api", options.signal, async () => {
+    return this.#exclusive("api", options.signal, async () => {
       const bridge = await this.model.ready(options.signal);
       // The chat uses the sequence as it likes: the conversation there waits aside meanwhile.
       await this.#takeSequence(undefined);
@@ -342,6 +375,29 @@ export class Engine implements EngineApi, EngineControls {
   async close(): Promise<void> {
     this.#listeners.clear();
     await this.model.unload();
+  }
+
+  /**
+   * Queued work that has the model to itself: a prefill in progress stops between two slices
+   * first, and what it evaluated stays for a turn to keep.
+   */
+  #exclusive<T>(
+    owner: string,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+    onPosition?: (position: number) => void,
+  ): Promise<T> {
+    return this.#queue.run(
+      owner,
+      signal,
+      async () => {
+        const settled = await this.#speculation.settle();
+        if (settled.heldTokens > 0 || settled.inFlightTokens > 0)
+          this.app.logger.log.info("prefill settled", { owner, ...settled });
+        return work();
+      },
+      onPosition,
+    );
   }
 
   #changed(): void {

@@ -36,6 +36,7 @@ const ConversationRequest = v.object({
 /** `signal`: the client was told to stop (SIGTERM, SIGHUP); the turn is then recorded as terminated. */
 const CancelRequest = v.object({ signal: v.optional(v.picklist(["SIGTERM", "SIGHUP"])) });
 const TurnRequest = v.object({ question: v.pipe(v.string(), v.trim(), v.minLength(1, "question: empty")) });
+const PrefillRequest = v.object({ text: v.pipe(v.string(), v.trim(), v.minLength(1, "empty")) });
 const CommandRequest = v.object({
   line: v.pipe(v.string(), v.startsWith("/", "line: a slash command starts with /")),
   conversation: v.optional(v.string()),
@@ -103,7 +104,7 @@ async function route(
   const url = new URL(request.url);
   const path = url.pathname;
   const method = request.method;
-  const turnPath = /^\/v1\/conversations\/([\w-]+)\/(turns|cancel)$/.exec(path);
+  const turnPath = /^\/v1\/conversations\/([\w-]+)\/(turns|cancel|prefill)$/.exec(path);
   try {
     if (method === "GET" && path === "/v1/status") return Response.json(engine.statusNow());
     if (method === "GET" && path === "/v1/events") return events(engine);
@@ -121,6 +122,16 @@ async function route(
         request,
         turns,
       );
+    if (turnPath?.[2] === "prefill" && (method === "POST" || method === "DELETE")) {
+      const id = turnPath[1]!;
+      if (!engine.hasConversation(id)) throw new UnknownConversationError(id);
+      if (method === "DELETE") {
+        await engine.dropSpeculative(id);
+        return Response.json({ dropped: true });
+      }
+      engine.prefill(id, v.parse(PrefillRequest, await readJson(request)).text);
+      return Response.json({ accepted: true }, { status: 202 });
+    }
     if (method === "POST" && turnPath?.[2] === "cancel") {
       const controller = turns.get(turnPath[1]!);
       const { signal } = v.parse(CancelRequest, await readJson(request));

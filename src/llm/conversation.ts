@@ -224,39 +224,48 @@ export class Conversation {
   /**
    * Makes `needed` tokens free after what the conversation holds (to generate into): the oldest
    * turns' excerpts are erased first, then the oldest whole turns (never the static prefix or the
-   * current turn). Throws ContextOverflowError, naming `setting`, when even that is not enough.
+   * current turn); with `wholeTurns: false`, excerpts only (a prefill while the operator types
+   * takes no turn away). Throws ContextOverflowError, naming `setting`, when even that is not
+   * enough; what was erased before stays erased, and counted.
    */
-  async makeRoom(needed: number, setting?: string): Promise<Dropped[]> {
+  async makeRoom(
+    needed: number,
+    setting?: string,
+    options: { wholeTurns?: boolean } = {},
+  ): Promise<Dropped[]> {
     const dropped: Dropped[] = [];
+    const drop = (what: Dropped) => {
+      dropped.push(what);
+      this.#dropped += what.tokens;
+      this.#log("context full: erased", { ...what });
+    };
     while (this.free < needed) {
       const last = this.#turns.length - 1;
       const withExcerpts = this.#turns.findIndex((t, i) => i < last && t.excerpts.length > 0);
       if (withExcerpts >= 0) {
         const turn = this.#turns[withExcerpts]!;
         const ranges = turn.excerpts.map(({ start, end }) => ({ start, end }));
-        dropped.push({
+        const erased: Dropped = {
           turn: this.#turnNumbers[withExcerpts]!,
           what: "excerpts",
           tokens: ranges.reduce((n, r) => n + r.end - r.start, 0),
           excerpts: turn.excerpts.map((e) => e.id),
-        });
+        };
         await this.#erase(ranges);
+        drop(erased);
         continue;
       }
-      if (last >= 1) {
+      if (last >= 1 && options.wholeTurns !== false) {
         const start = this.#turns[0]!.start;
         const end = this.#turns[1]!.start;
-        dropped.push({ turn: this.#turnNumbers[0]!, what: "turn", tokens: end - start, excerpts: [] });
+        const turn = this.#turnNumbers[0]!;
         await this.#erase([{ start, end }]);
         this.#turns.shift();
         this.#turnNumbers.shift();
+        drop({ turn, what: "turn", tokens: end - start, excerpts: [] });
         continue;
       }
       throw new ContextOverflowError(this.#tokens.length + needed, this.contextSize, setting);
-    }
-    for (const drop of dropped) {
-      this.#dropped += drop.tokens;
-      this.#log("context full: erased", { ...drop });
     }
     return dropped;
   }

@@ -57,26 +57,39 @@ function settingFor(conversation: Conversation, needed: number): string {
   return `${CONTEXT_SETTING}, or lower grounding.coreTokens (the static prefix alone takes ${conversation.staticTokens})`;
 }
 
+/** The answer comes after the plan's opening and list (and a line break), in the same reply or after the outputs. */
+function answerRoom(conversation: Conversation, llm: Config["llm"]): number {
+  return conversation.countTokens(PLAN_OPENING) + 1 + llm.maxTokens;
+}
+
+/**
+ * The least room a turn needs after its message: the tightest plan (one command) and a full
+ * answer. Less than that free, and the plan step erases earlier turns' excerpts, then turns.
+ */
+export function roomAfterMessage(
+  conversation: Conversation,
+  commandNames: readonly string[],
+  llm: Config["llm"],
+): number {
+  return (
+    answerRoom(conversation, llm) + planTokenBound(commandNames, { ...PLAN_SHAPES.at(-1)!, commands: 1 })
+  );
+}
+
 export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass: PassCount }> {
   const { conversation, llm, commandNames, signal } = options;
   conversation.beginTurn(turnMessage(options.template, options.question, options.excerpts));
-  const opening = conversation.countTokens(PLAN_OPENING);
-  // The answer comes after the plan (and a line break), in the same reply or after the outputs.
-  const afterPlan = opening + 1 + llm.maxTokens;
+  const afterPlan = answerRoom(conversation, llm);
   // The roomiest plan that fits the room there is; earlier turns are erased only when not even
   // the tightest plan (one command) fits beside a full answer.
   let limits = fitPlanLimits(commandNames, llm.maxPlannedCommands, conversation.free - afterPlan);
   if (!limits) {
-    const smallest = planTokenBound(commandNames, { ...PLAN_SHAPES.at(-1)!, commands: 1 });
-    const setting = settingFor(conversation, afterPlan + smallest);
-    await conversation.makeRoom(afterPlan + smallest, setting);
+    const needed = roomAfterMessage(conversation, commandNames, llm);
+    const setting = settingFor(conversation, needed);
+    await conversation.makeRoom(needed, setting);
     limits = fitPlanLimits(commandNames, llm.maxPlannedCommands, conversation.free - afterPlan);
     if (!limits)
-      throw new ContextOverflowError(
-        conversation.tokens.length + afterPlan + smallest,
-        conversation.contextSize,
-        setting,
-      );
+      throw new ContextOverflowError(conversation.tokens.length + needed, conversation.contextSize, setting);
   }
   conversation.appendText(PLAN_OPENING);
 

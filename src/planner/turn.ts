@@ -3,20 +3,20 @@ import type { Conversation, ConversationMark, PrefixSource } from "../llm/conver
 import { LlmTimeoutError } from "../llm/errors.ts";
 import type { StateFiles } from "../llm/state-files.ts";
 import { TerminatedError } from "../os/termination.ts";
-import { type GroundingRecord, groundingRecords, renderExcerpt } from "../vault/excerpt.ts";
+import type { GroundingRecord } from "../vault/excerpt.ts";
 import { type ActEvents, act, type CommandRecord } from "./act.ts";
-import { groundQuestion } from "./grounding.ts";
 import { plan } from "./plan.ts";
 import type { Plan } from "./plan-schema.ts";
 import { loadPrompts, type Prompts } from "./prompts.ts";
 import { respond } from "./respond.ts";
+import { retrieveForTurn } from "./retrieve.ts";
 import { staticSystemText } from "./static-prefix.ts";
 import type { Transcript } from "./transcript.ts";
 import { emptyTimings, numericTimings, type TurnTimings } from "./turn-timings.ts";
 
 /**
  * One plain-language turn in a session's conversation: retrieve (the excerpts new to the
- * conversation, src/planner/grounding.ts), plan (the command list, grammar-bound), act (the commands, as structured calls),
+ * conversation, src/planner/retrieve.ts), plan (the command list, grammar-bound), act (the commands, as structured calls),
  * respond (the answer, streamed). Each step is a file of its own; this one runs them in order,
  * under one signal that Ctrl-C and `llm.timeoutSeconds` both fire, and records the turn.
  */
@@ -103,17 +103,8 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
     timings.staticTokens = conversation.staticTokens;
     // What the turn found evaluated already: nothing when it had to evaluate the static prefix.
     timings.reusedTokens = timings.prefix === "evaluated" ? 0 : conversation.tokens.length;
-    // Retrieve: the excerpts relevant to the question that the conversation does not hold yet.
-    const grounding = groundQuestion(
-      app.settings.vaultDir,
-      options.question,
-      app.settings.config.grounding,
-      (text) => conversation.countTokens(text),
-      app.logger,
-      conversation.excerptIds,
-    );
-    const excerpts = grounding.excerpts.added.map((e) => ({ id: e.id, text: renderExcerpt(e) }));
-    result.grounding = groundingRecords(grounding.excerpts);
+    const { excerpts, grounding } = retrieveForTurn(app, conversation, options.question);
+    result.grounding = grounding;
     timings.retrieveMs = lap();
 
     const planned = await plan({
@@ -201,9 +192,12 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
   return result;
 }
 
-/** The static prefix for today's commands and core documents; the conversation restarts if it changed. */
-async function startConversation(
-  deps: TurnDeps,
+/**
+ * The static prefix for today's commands and core documents; the conversation restarts if it
+ * changed. The prefill while the operator types starts it too, so the first question finds it ready.
+ */
+export async function startConversation(
+  deps: Pick<TurnDeps, "app" | "conversation" | "prefixCache">,
   prompts: Prompts,
   signal: AbortSignal,
 ): Promise<PrefixSource> {

@@ -1,7 +1,7 @@
 /**
- * What the REPL tells the model's side while a line is typed: the plain-language line so far, once
- * typing pauses for PREFILL_DELAY_MS, so its excerpts can be evaluated before Enter; and at once,
- * that there is nothing to prepare when the line is cleared or becomes a slash command.
+ * What the REPL tells the model's side while a line is typed: the plain-language line so far,
+ * every PREFILL_DELAY_MS at most, so its excerpts can be evaluated before Enter; and at once, that
+ * there is nothing to prepare when the line is cleared or becomes a slash command.
  */
 
 /** The narrow interface speculative prefill sits behind (in-process today, over a socket later). */
@@ -16,9 +16,10 @@ export interface SpeculativePrefill {
 }
 
 /**
- * Shorter than the gap between two keys of a steady typist (6 chars/s is 167 ms), so the line is
- * retrieved for between keystrokes rather than only at pauses; long enough that a burst (a paste,
- * a fast word) costs one retrieval, not one per key.
+ * How often, at most, the line goes out while it is being typed: the first edit after a quiet
+ * spell sends the line as it is this long after, and so on. A steady typist (6 chars/s is one key
+ * every 167 ms) is followed key by key, a fast one every few keys; a burst (a paste, a fast word)
+ * costs one retrieval, not one per key.
  */
 export const PREFILL_DELAY_MS = 120;
 
@@ -31,23 +32,24 @@ export interface TypingWatch {
 
 export function watchTyping(target: SpeculativePrefill, delayMs = PREFILL_DELAY_MS): TypingWatch {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let latest = "";
+  const stop = () => {
+    clearTimeout(timer);
+    timer = undefined;
+  };
   return {
     edited(text) {
-      clearTimeout(timer);
-      timer = undefined;
-      const line = text.trim();
-      if (line === "" || line.startsWith("/")) {
+      latest = text.trim();
+      if (latest === "" || latest.startsWith("/")) {
+        stop();
         void target.dropSpeculative();
         return;
       }
-      timer = setTimeout(() => {
+      timer ??= setTimeout(() => {
         timer = undefined;
-        target.prefill(line);
+        target.prefill(latest);
       }, delayMs);
     },
-    entered() {
-      clearTimeout(timer);
-      timer = undefined;
-    },
+    entered: stop,
   };
 }

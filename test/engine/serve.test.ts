@@ -201,6 +201,75 @@ describe("many conversations, one model", () => {
   });
 });
 
+describe("prefill while typing, over the socket", () => {
+  /** The engine's log lines with this message, parsed. */
+  function logged(message: string): Record<string, unknown>[] {
+    const lines = readFileSync(join(engine.vault, "logs", "ember.log"), "utf8")
+      .trim()
+      .split("\n");
+    return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === message);
+  }
+  async function until(probe: () => boolean): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!probe()) {
+      if (Date.now() > deadline) throw new Error("timed out");
+      await Bun.sleep(20);
+    }
+  }
+  const route = (id: string) => `http://engine/v1/conversations/${id}/prefill`;
+
+  test("the line typed so far is evaluated in the background and the turn keeps it; a drop erases it", async () => {
+    while ((await engine.client.status()).model.state !== "ready") await Bun.sleep(50);
+    const id = await engine.client.newConversation();
+    const before = logged("prefill").length;
+    const sent = await curl([
+      "--unix-socket",
+      engine.socket,
+      "-d",
+      '{"text":"what runs on this node and is it"}',
+      route(id),
+    ]);
+    expect(JSON.parse(sent.stdout)).toEqual({ accepted: true });
+    await until(() => logged("prefill").length > before);
+    const result = await engine.client.ask(id, "what runs on this node and is it healthy?");
+    expect(result.stopped).toBeUndefined();
+    const settled = logged("prefill settled").at(-1)!;
+    expect(settled.owner).toBe(id);
+    expect(Number(settled.heldTokens)).toBeGreaterThan(0);
+
+    const dropped = logged("prefill dropped").length;
+    await curl(["--unix-socket", engine.socket, "-d", '{"text":"and the antenna"}', route(id)]);
+    await until(() => logged("prefill").length > before + 1);
+    const drop = await curl(["--unix-socket", engine.socket, "-X", "DELETE", route(id)]);
+    expect(JSON.parse(drop.stdout)).toEqual({ dropped: true });
+    expect(logged("prefill dropped").length).toBe(dropped + 1);
+  });
+
+  test("an unknown conversation is 404, an empty line 400", async () => {
+    const unknown = await curl([
+      "--unix-socket",
+      engine.socket,
+      "-w",
+      "%{http_code}",
+      "-d",
+      '{"text":"x"}',
+      route("nope"),
+    ]);
+    expect(unknown.stdout).toEndWith("404");
+    const id = await engine.client.newConversation();
+    const empty = await curl([
+      "--unix-socket",
+      engine.socket,
+      "-w",
+      "%{http_code}",
+      "-d",
+      '{"text":"  "}',
+      route(id),
+    ]);
+    expect(empty.stdout).toBe('{"error":"text: empty"}400');
+  });
+});
+
 describe("the OpenAI-compatible API over TCP (127.0.0.1)", () => {
   const base = () => `http://127.0.0.1:${port}`;
   const auth = () => ({ authorization: `Bearer ${token}` });

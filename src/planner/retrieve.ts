@@ -1,0 +1,44 @@
+import type { App } from "../app.ts";
+import type { Conversation, ConversationExcerpt } from "../llm/conversation.ts";
+import { type Excerpt, type GroundingRecord, groundingRecords, renderExcerpt } from "../vault/excerpt.ts";
+import { groundQuestion } from "./grounding.ts";
+
+/**
+ * The retrieve step of a turn: the excerpts relevant to the question that the conversation does
+ * not hold yet, as the turn's message adds them. The turn and the prefill while the operator types
+ * both pick through here, so what was prefilled is what the turn adds.
+ *
+ * The message lists them in reading order (file, page or chapter, line), not by score: as a
+ * question is typed, each word reshuffles the scores of much the same excerpts, and in score
+ * order every reshuffle would make the prefilled tokens useless from the first excerpt that moved.
+ * In reading order only an excerpt that comes or goes does. The records keep the score order.
+ */
+export function retrieveForTurn(
+  app: App,
+  conversation: Conversation,
+  question: string,
+): { excerpts: ConversationExcerpt[]; grounding: GroundingRecord[] } {
+  const grounding = groundQuestion(
+    app.settings.vaultDir,
+    question,
+    app.settings.config.grounding,
+    (text) => conversation.countTokens(text),
+    app.logger,
+    conversation.excerptIds,
+  );
+  return {
+    excerpts: [...grounding.excerpts.added]
+      .sort(inReadingOrder)
+      .map((e) => ({ id: e.id, text: renderExcerpt(e) })),
+    grounding: groundingRecords(grounding.excerpts),
+  };
+}
+
+function inReadingOrder(a: Excerpt, b: Excerpt): number {
+  const part = (e: Excerpt) => e.location.page ?? e.location.chapter ?? 0;
+  return (
+    a.location.file.localeCompare(b.location.file) ||
+    part(a) - part(b) ||
+    a.location.lines[0] - b.location.lines[0]
+  );
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { App } from "../../src/app.ts";
+import { commonPrefixLength, LlamaBridge } from "../../src/llm/bridge.ts";
+import { Conversation } from "../../src/llm/conversation.ts";
+import { turnMessage } from "../../src/planner/plan.ts";
+import { loadPrompts } from "../../src/planner/prompts.ts";
+import { retrieveForTurn } from "../../src/planner/retrieve.ts";
+import { SPECULATIVE_SLICE_TOKENS, SpeculativePrefill } from "../../src/planner/speculative-prefill.ts";
+import { Transcript } from "../../src/planner/transcript.ts";
+import { runTurn } from "../../src/planner/turn.ts";
+import { updateIndex } from "../../src/vault/index.ts";
+import { tempApp } from "../helpers/app.ts";
+import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+
+/**
+ * Prefill while the operator types, on the tiny model: what it evaluates is exactly the turn's
+ * message up to the question's last complete word; the turn then evaluates only the rest; a new
+ * line keeps what the two share; a drop leaves the sequence holding the conversation alone.
+ */
+
+let app: App;
+let vault: string;
+let cleanup: () => void;
+let bridge: LlamaBridge;
+
+beforeAll(async () => {
+  ({ app, vault, cleanup } = await tempApp({ LLAMA_CPP_CONTEXT: "2048", LLAMA_CPP_MAX_TOKENS: "8" }));
+  writeFileSync(join(vault, "README.md"), "# Node\n\nThis node runs Ember.\n");
+  mkdirSync(join(vault, "docs"), { recursive: true });
+  writeFileSync(
+    join(vault, "docs", "antenna.md"),
+    "# Antenna\n\nThe antenna mast is 12 m tall.\nCheck the antenna cable for water before the relay handover.\n",
+  );
+  writeFileSync(
+    join(vault, "docs", "fuel.md"),
+    "# Fuel\n\nThe fuel filter of the generator is changed monthly.\n",
+  );
+  await updateIndex(vault);
+  bridge = await LlamaBridge.open({
+    modelPath: tinyModelPath(),
+    threads: TEST_THREADS,
+    contextSize: 2048,
+    llama: await testLlama(),
+  });
+});
+afterAll(async () => {
+  await bridge.dispose();
+  cleanup();
+});
+
+const QUESTION = "How do I check the antenna cable before the relay handover?";
+
+/** The turn's message for `question`, as the plan step lays it out, on `conversation` as it is. */
+function messageTokens(conversation: Conversation, question: string) {
+  const prompts = loadPrompts({ plannerPath: "", responderPath: "", vaultDir: vault, cwd: vault });
+  const { excerpts } = retrieveForTurn(app, conversation, question);
+  return conversation.turnTokens(turnMessage(prompts.planner, question, excerpts));
+}
+
+/** The speculative tokens the sequence holds after the conversation. */
+function tail(conversation: Conversation) {
+  return bridge.contextTokens.slice(conversation.tokens.length);
+}
+
+function fresh() {
+  return new Conversation({ bridge });
+}
+
+async function turn(conversation: Conversation, question: string) {
+  return runTurn(
+    { app, conversation, transcript: new Transcript({ vaultDir: vault }) },
+    { question, plan: { commands: [] }, seed: 1 },
+  );
+}
+
+describe("speculative prefill", () => {
+  test("the line so far: the static prefix, the excerpts and the complete words, nothing added", async () => {
+    const conversation = fresh();
+    const speculation = new SpeculativePrefill();
+    const typed = "How do I check the antenna cab";
+    speculation.prefill({ app, owner: "a", conversation }, typed);
+    await speculation.finished();
+    const settled = await speculation.settle();
+    // The conversation started (its static prefix) but holds no turn: the rest is speculative.
+    expect(conversation.staticTokens).toBeGreaterThan(0);
+    expect(conversation.tokens.length).toBe(conversation.staticTokens);
+    const words = messageTokens(conversation, "How do I check the antenna");
+    const expected = words.slice(0, commonPrefixLength(words, messageTokens(conversation, typed)));
+    expect(tail(conversation)).toEqual(expected);
+    expect(settled.heldTokens).toBe(expected.length);
+    // The excerpt about the antenna is part of it.
+    expect(bridge.model.detokenize(expected)).toContain("antenna mast");
+  }, 60_000);
+
+  test("the turn that follows evaluates only what the prefill could not know", async () => {
+    const prefilled = fresh();
+    const speculation = new SpeculativePrefill();
+    speculation.prefill({ app, owner: "a", conversation: prefilled }, QUESTION.slice(0, -6));
+    await speculation.finished();
+    const { heldTokens } = await speculation.settle();
+    const withPrefill = await turn(prefilled, QUESTION);
+
+    const cold = fresh();
+    // The same start (the static prefix evaluated before the turn), without the prefill.
+    speculation.prefill({ app, owner: "a", conversation: cold }, "x");
+    await speculation.finished();
+    await speculation.drop("a");
+    const without = await turn(cold, QUESTION);
+
+    const message = messageTokens(fresh(), QUESTION).length;
+    expect(heldTokens).toBeGreaterThan(SPECULATIVE_SLICE_TOKENS);
+    expect(heldTokens).toBeLessThan(message);
+    expect(without.timings.evaluatedBeforeAnswer - withPrefill.timings.evaluatedBeforeAnswer).toBe(
+      heldTokens,
+    );
+  }, 60_000);
+
+  test("a changed line keeps what the two share; a drop erases the rest", async () => {
+    const conversation = fresh();
+    const speculation = new SpeculativePrefill();
+    speculation.prefill({ app, owner: "a", conversation }, "When is the fuel filter of the generator");
+    await speculation.finished();
+    const first = tail(conversation);
+    speculation.prefill({ app, owner: "a", conversation }, "When is the fuel pump checked on");
+    await speculation.finished();
+    const second = tail(conversation);
+    expect(second).toEqual(
+      messageTokens(conversation, "When is the fuel pump checked").slice(0, second.length),
+    );
+    expect(commonPrefixLength(first, second)).toBeGreaterThan(0);
+    // Another owner's drop leaves it alone; its own drop erases it.
+    await speculation.drop("b");
+    expect(tail(conversation).length).toBe(second.length);
+    await speculation.drop("a");
+    expect(bridge.contextTokens).toEqual([...conversation.tokens]);
+  }, 60_000);
+});
