@@ -1,7 +1,7 @@
 /**
  * `make bench`: Ember's figures measured side by side on this machine.
  *
- *   bun scripts/bench.ts [--quick] [--only decode,turn,restart,startup,engine,vault,sizes]
+ *   bun scripts/bench.ts [--quick] [--only decode,turn,ttfa,restart,startup,engine,vault,sizes]
  *                        [--out bench/results.json] [--threads N]
  *
  * Prints a Markdown table (section | figure | value | ratio | target | met) on stdout, progress on

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { logFile } from "../../src/app.ts";
 
@@ -34,7 +34,7 @@ export interface AskRun {
 }
 
 /** A line of Ember's JSON log (src/log/file-reporter.ts). */
-interface LogLine {
+export interface LogLine {
   time: string;
   msg?: string;
   [key: string]: unknown;
@@ -46,12 +46,36 @@ export async function askFresh(
   env: Record<string, string>,
   question: string,
 ): Promise<AskRun> {
+  const run = await spawnAsk(root, vaultDir, env, [question], { stopAtAnswer: true });
+  return breakdown(run.lines, run.spawnedAt, run.firstAnswerMs);
+}
+
+export interface AskProcess {
+  /** Spawn to the first byte on standard output. */
+  firstAnswerMs: number;
+  /** Date.now() at the spawn, to place the log's times. */
+  spawnedAt: number;
+  /** The log lines this process wrote. */
+  lines: LogLine[];
+}
+
+/**
+ * `ember ask ARGS…` in a process of its own, timed to the first byte of its answer. With
+ * `stopAtAnswer`, it gets SIGINT right then; otherwise it finishes (and saves what it saves).
+ */
+export async function spawnAsk(
+  root: string,
+  vaultDir: string,
+  env: Record<string, string>,
+  args: readonly string[],
+  options: { stopAtAnswer: boolean },
+): Promise<AskProcess> {
   const log = logFile(vaultDir);
   // This run's lines only.
   rmSync(log, { force: true });
   const spawnedAt = Date.now();
   const started = performance.now();
-  const proc = Bun.spawn([process.execPath, join(root, "src", "main.ts"), "ask", question], {
+  const proc = Bun.spawn([process.execPath, join(root, "src", "main.ts"), "ask", ...args], {
     cwd: vaultDir,
     env,
     stdin: "ignore",
@@ -66,7 +90,7 @@ export async function askFresh(
     if (done) break;
     if (firstAnswerMs === undefined && value.length > 0) {
       firstAnswerMs = performance.now() - started;
-      proc.kill("SIGINT");
+      if (options.stopAtAnswer) proc.kill("SIGINT");
     }
   }
   const code = await proc.exited;
@@ -74,10 +98,12 @@ export async function askFresh(
     throw new Error(
       `ember ask exited ${code}${firstAnswerMs === undefined ? " without an answer" : ""}: ${(await stderr).trim().split("\n")[0] ?? ""}`,
     );
-  return breakdown(readLog(log), spawnedAt, firstAnswerMs);
+  return { firstAnswerMs, spawnedAt, lines: readLog(log) };
 }
 
-function readLog(file: string): LogLine[] {
+/** Ember's log as lines; none when it was not written. */
+export function readLog(file: string): LogLine[] {
+  if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")

@@ -36,7 +36,15 @@ export interface LlmVault {
   env: Record<string, string>;
 }
 
-export async function makeLlmVault(ctx: BenchContext, name: string): Promise<LlmVault> {
+/**
+ * `grounding: "preamble"` sets the budgets to the preamble size (the turn and restart sections);
+ * "defaults" leaves Ember's own (the ttfa section: what an operator gets).
+ */
+export async function makeLlmVault(
+  ctx: BenchContext,
+  name: string,
+  grounding: "preamble" | "defaults" = "preamble",
+): Promise<LlmVault> {
   const { settings } = ctx;
   const dir = join(ctx.workDir, name);
   const made = Bun.spawnSync(
@@ -53,10 +61,11 @@ export async function makeLlmVault(ctx: BenchContext, name: string): Promise<Llm
   );
   if (made.exitCode !== 0) throw new Error(`make-vault failed: ${made.stderr.toString().trim()}`);
   mkdirSync(join(dir, "config"), { recursive: true });
-  writeFileSync(
-    join(dir, "config", "bench.yml"),
-    `# The benchmark's grounding: core documents up to the preamble size, and at most as many\n# tokens of excerpts per turn (fewer when fewer are relevant or new).\ngrounding:\n  coreTokens: ${settings.sizes.preambleTokens}\n  turnTokens: ${settings.sizes.preambleTokens}\n`,
-  );
+  if (grounding === "preamble")
+    writeFileSync(
+      join(dir, "config", "bench.yml"),
+      `# The benchmark's grounding: core documents up to the preamble size, and at most as many\n# tokens of excerpts per turn (fewer when fewer are relevant or new).\ngrounding:\n  coreTokens: ${settings.sizes.preambleTokens}\n  turnTokens: ${settings.sizes.preambleTokens}\n`,
+    );
   await updateIndex(dir);
   return {
     dir,

@@ -3,13 +3,23 @@ import type { SectionEntry } from "./harness.ts";
 import { isolated } from "./isolate.ts";
 import type { Section } from "./types.ts";
 
-export const SECTION_NAMES = ["decode", "turn", "restart", "startup", "engine", "vault", "sizes"] as const;
+export const SECTION_NAMES = [
+  "decode",
+  "turn",
+  "ttfa",
+  "restart",
+  "startup",
+  "engine",
+  "vault",
+  "sizes",
+] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 /** The sections that run the bench model, so the harness writes it (once, cached) before them. */
 export const MODEL_SECTIONS: ReadonlySet<SectionName> = new Set([
   "decode",
   "turn",
+  "ttfa",
   "restart",
   "startup",
   "engine",
@@ -23,6 +33,7 @@ export function isSectionName(name: string): name is SectionName {
 export const SECTION_LOADERS: Record<SectionName, () => Promise<Section>> = {
   decode: async () => (await import("./decode.ts")).decode,
   turn: async () => (await import("./turn.ts")).turn,
+  ttfa: async () => (await import("./ttfa.ts")).ttfa,
   restart: async () => (await import("./restart.ts")).restart,
   startup: async () => (await import("./startup.ts")).startup,
   engine: async () => (await import("./engine.ts")).engine,

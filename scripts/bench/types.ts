@@ -34,6 +34,10 @@ export interface BenchSizes {
   preambleTokens: number;
   /** Turns in the conversation. Full: 3. */
   turns: number;
+  /** ttfa: the conversation's first turns typed into the REPL. Full: all 6. */
+  typedTurns: number;
+  /** ttfa: the typist's speed, characters per second. Full: 6. */
+  typingCharsPerSecond: number;
   /** Markdown files in the generated vault. Full: 10,000 (~20 MB). */
   vaultFiles: number;
   /** Vault queries timed for p50/p95. Full: 200. */

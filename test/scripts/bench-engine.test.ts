@@ -29,6 +29,8 @@ function tinyContext(): BenchContext {
         decodeTokens: 16,
         preambleTokens: 200,
         turns: 2,
+        typedTurns: 0,
+        typingCharsPerSecond: 6,
         vaultFiles: 0,
         vaultQueries: 0,
         vaultChanges: 0,

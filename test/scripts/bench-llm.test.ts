@@ -24,6 +24,8 @@ const SIZES = {
   decodeTokens: 16,
   preambleTokens: 200,
   turns: 2,
+  typedTurns: 1,
+  typingCharsPerSecond: 30,
   vaultFiles: 0,
   vaultQueries: 0,
   vaultChanges: 0,

@@ -1,13 +1,18 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import type { RawSide } from "../../scripts/bench/llm-model.ts";
+import { question } from "../../scripts/bench/llm-vault.ts";
 import { TerminalProcess } from "../../scripts/bench/terminal.ts";
+import { ttfa } from "../../scripts/bench/ttfa.ts";
 import { replayBound, replayNaive } from "../../scripts/bench/ttfa-baselines.ts";
+import type { TtfaTurn } from "../../scripts/bench/ttfa-conversation.ts";
+import type { TypedTurn } from "../../scripts/bench/ttfa-typing.ts";
+import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
 import { typeText } from "../../scripts/bench/typing.ts";
-import { createTinyContext, loadTinyModel } from "../helpers/models.ts";
+import { createTinyContext, loadTinyModel, TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
 
 /**
  * The ttfa section's parts on the suite's tiny model: the baselines hand llama.cpp exactly the
@@ -15,6 +20,7 @@ import { createTinyContext, loadTinyModel } from "../helpers/models.ts";
  * Never their speed.
  */
 
+const ROOT = join(import.meta.dir, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "ember-bench-ttfa-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -110,4 +116,83 @@ describe("typist", () => {
       await term.stop("\x04");
     }
   }, 30_000);
+});
+
+describe("ttfa section", () => {
+  test("six turns against their baselines, one typed turn, a follow-up with --continue: counts add up", async () => {
+    const path = tinyModelPath();
+    const lines: string[] = [];
+    const ctx: BenchContext = {
+      settings: {
+        quick: true,
+        threads: TEST_THREADS,
+        model: { path, shape: "tiny", quant: "f32", bytes: statSync(path).size },
+        contextSize: 4096,
+        repetitions: 1,
+        sizes: {
+          decodeTokens: 0,
+          preambleTokens: 0,
+          turns: 0,
+          typedTurns: 1,
+          typingCharsPerSecond: 30,
+          vaultFiles: 0,
+          vaultQueries: 0,
+          vaultChanges: 0,
+          mixedPdfs: 0,
+          mixedHtml: 0,
+          mixedEpubs: 0,
+        },
+      },
+      root: ROOT,
+      workDir: mkdtempSync(join(dir, "section-")),
+      log: (line) => lines.push(line),
+    };
+    const { result, rows } = await ttfa(ctx);
+    const turns = result.turns as (TtfaTurn & { check?: TargetCheck })[];
+    expect(turns.map((t) => t.turn)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const t of turns) {
+      expect(t.question).toBe(question(t.turn));
+      expect(t.firstAnswerMs).toBeGreaterThan(0);
+      expect(t.evaluatedTokens).toBeGreaterThanOrEqual(t.evaluatedBeforeAnswer);
+      expect(t.bound.decodedTokens).toBe(1);
+      // The bound evaluates the question and the new excerpts (and outputs), nothing the turn held.
+      expect(t.bound.evaluatedTokens).toBeGreaterThan(0);
+      expect(t.naive.decodedTokens).toBeGreaterThanOrEqual(2);
+      if (t.turn === 1) expect(t.check).toBeUndefined();
+      else {
+        expect(Math.abs(t.check!.ratio / (t.firstAnswerMs / t.bound.ms) - 1)).toBeLessThan(1e-2);
+        // Naive reads the whole history again; Ember only what the turn adds.
+        expect(t.naive.evaluatedTokens).toBeGreaterThan(t.evaluatedBeforeAnswer);
+        // With no command, Ember evaluates the bound's tokens and the template's few own tokens.
+        if (t.commands.length === 0)
+          expect(t.evaluatedBeforeAnswer - t.bound.evaluatedTokens).toBeLessThanOrEqual(48);
+      }
+    }
+    const [typed] = result.typed as (TypedTurn & { questionTokens: number })[];
+    expect(typed!.question).toBe(question(1));
+    expect(typed!.echoesMs).toHaveLength(question(1).length);
+    // The line was prefilled while it was typed; after Enter the turn needed only the rest.
+    expect(typed!.prefilledTokens).toBeGreaterThan(0);
+    expect(typed!.afterEnterTokens).toBe(typed!.turnEvaluatedBeforeAnswer + typed!.inFlightTokens);
+    const ask = result.ask as {
+      continued: { evaluatedBeforeAnswer: number; restored: boolean };
+      cold: { evaluatedBeforeAnswer: number; restored: boolean };
+    };
+    expect(ask.continued.restored).toBe(true);
+    expect(ask.cold.restored).toBe(false);
+    // Both evaluate the follow-up's own tokens: the one its conversation's, the other its static prefix, from disk.
+    expect(ask.continued.evaluatedBeforeAnswer).toBeGreaterThan(question(2).length / 8);
+    expect(ask.cold.evaluatedBeforeAnswer).toBeGreaterThan(question(2).length / 8);
+    // One row per turn (targets from turn 2), then the summaries, the typed turns and the follow-up.
+    expect(rows.slice(0, 6).map((r) => r.check === undefined)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(rows.at(-1)!.figure).toContain("--continue");
+    expect(lines.filter((l) => l.startsWith("ttfa turn "))).toHaveLength(6);
+  }, 120_000);
 });

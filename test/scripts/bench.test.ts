@@ -30,6 +30,8 @@ const TINY_SIZES = {
   decodeTokens: 4,
   preambleTokens: 50,
   turns: 1,
+  typedTurns: 1,
+  typingCharsPerSecond: 30,
   vaultFiles: 200,
   vaultQueries: 20,
   vaultChanges: 3,
@@ -201,6 +203,8 @@ describe("settings and machine", () => {
       decodeTokens: 128,
       preambleTokens: 1500,
       turns: 3,
+      typedTurns: 6,
+      typingCharsPerSecond: 6,
       vaultFiles: 10_000,
       vaultQueries: 200,
       vaultChanges: 10,
@@ -402,7 +406,7 @@ describe("bench CLI", () => {
     const unknown = bench("--only", "vault,nope");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'bench: --only: unknown section "nope" (one of decode, turn, restart, startup, engine, vault, sizes)\n',
+      'bench: --only: unknown section "nope" (one of decode, turn, ttfa, restart, startup, engine, vault, sizes)\n',
     );
     const threads = bench("--threads", "0");
     expect(threads.code).toBe(2);
