@@ -6,6 +6,7 @@ import { Engine } from "../../src/engine/engine.ts";
 import { LlamaBridge } from "../../src/llm/bridge.ts";
 import { createAskHandler } from "../../src/planner/ask-handler.ts";
 import { InterruptedError } from "../../src/repl/interrupt.ts";
+import { createStyle } from "../../src/terminal/style.ts";
 import { updateIndex } from "../../src/vault/index.ts";
 import { captureOutput, plain, tempApp } from "../helpers/app.ts";
 import { testLlama, tinyModelPath } from "../helpers/models.ts";
@@ -42,7 +43,7 @@ describe("the REPL's ask handler", () => {
     expect(engine.model.state.kind).toBe("failed");
   }, 120_000);
 
-  test("waits for the model, answers, and marks a Ctrl-C'd answer [interrupted]", async () => {
+  test("waits for the model and answers; Ctrl-C during an answer stops it and marks it [interrupted]", async () => {
     const llama = await testLlama();
     const engine = new Engine(app, { open: (options) => LlamaBridge.open({ ...options, llama }) });
     app.settings.config.llm.model = tinyModelPath();
@@ -59,11 +60,35 @@ describe("the REPL's ask handler", () => {
     // The answer's sources follow it.
     expect(out.text()).toEndWith("\nsources: docs/health.md:5 · Health\n");
 
-    const interrupted = await handlerOn(engine);
+    // Ctrl-C once the answer is streaming: the handler stops it there and marks it. With colour
+    // on, command output comes dimmed, so the first plain write is the answer's first text.
     const controller = new AbortController();
-    controller.abort(new InterruptedError());
-    await interrupted.ask("again?", controller.signal);
-    expect(interrupted.out.text()).toContain("[interrupted]");
+    let answer = "";
+    const capture = captureOutput();
+    const streaming = {
+      line: capture.line,
+      write(text: string) {
+        capture.write(text);
+        if (text.startsWith("\x1b[")) return;
+        answer += text;
+        if (!controller.signal.aborted) controller.abort(new InterruptedError());
+      },
+    };
+    const conversation = await engine.newConversation();
+    const stopped = createAskHandler({
+      app,
+      engine,
+      conversation: () => conversation,
+      out: streaming,
+      style: createStyle(true),
+      interactive: false,
+    });
+    const answered = await stopped("again, is the node healthy?", controller.signal);
+    expect(answered).toBe(false);
+    expect(answer).not.toBe("");
+    // The partial answer, then the mark, and no sources: the answer was cut, not finished.
+    expect(Bun.stripANSI(capture.text())).toEndWith(`${answer} [interrupted]\n`);
+    expect(capture.text()).not.toContain("sources:");
     await engine.close();
   }, 120_000);
 });
