@@ -16,6 +16,15 @@ import { eventStream } from "./sse.ts";
  * behind a bearer token. Every handler is a thin translation to the Engine object.
  */
 
+/**
+ * No idle timeout: a turn's stream is silent while a long prompt is evaluated (a 1B model's static
+ * prefix takes more than 10 s here), a REPL's event stream while nothing changes, a model switch or
+ * a full index answers after many seconds; Bun cuts a connection idle for 10 s by default, even in
+ * the middle of a streamed response (per-request `server.timeout` does not survive the stream's
+ * start). Bun honours the option on Unix sockets too, though its types leave it out there.
+ */
+const NO_IDLE_TIMEOUT = { idleTimeout: 0 } as unknown as Record<never, never>;
+
 export interface ServeOptions {
   socket: string;
   /** `host:port` for TCP, with the token every TCP request must bear. */
@@ -55,6 +64,7 @@ export function serveEngine(engine: Engine, options: ServeOptions): EngineServer
   const unix = Bun.serve({
     unix: options.socket,
     maxRequestBodySize: MAX_REQUEST_BYTES,
+    ...NO_IDLE_TIMEOUT,
     fetch: handle,
     error: internalError(engine),
   });
@@ -67,8 +77,7 @@ export function serveEngine(engine: Engine, options: ServeOptions): EngineServer
         hostname: options.tcp.hostname,
         port: options.tcp.port,
         maxRequestBodySize: MAX_REQUEST_BYTES,
-        // Streams stay open through long turns.
-        idleTimeout: 0,
+        ...NO_IDLE_TIMEOUT,
         fetch: (request) =>
           bearerMatches(request, token) ? handle(request) : openAiError(401, "missing or wrong bearer token"),
         error: internalError(engine),

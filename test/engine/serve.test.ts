@@ -74,6 +74,19 @@ describe("the engine's Unix socket", () => {
     expect(status.vault).toBe(engine.vault);
   });
 
+  test("a quiet stream stays open past Bun's 10 s idle timeout (an idle REPL's events)", async () => {
+    const states: number[] = [];
+    const stop = engine.client.watch((status) => states.push(status.clients));
+    await Bun.sleep(11_000);
+    // Another client comes: the first stream, silent for 11 s, still hears about it.
+    const other = engine.client.watch(() => {});
+    const deadline = Date.now() + 5000;
+    while (!states.includes(states[0]! + 1) && Date.now() < deadline) await Bun.sleep(20);
+    stop();
+    other();
+    expect(states).toContain(states[0]! + 1);
+  }, 30_000);
+
   test("another user's process cannot connect", async () => {
     const { code, stdout, stderr } = await curl(
       ["--unix-socket", engine.socket, "http://engine/v1/status"],
