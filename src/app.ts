@@ -1,20 +1,11 @@
 import { join } from "node:path";
-import { createAgentBoard } from "./agents/board.ts";
-import type { AgentName } from "./agents/names.ts";
-import type { AgentResult } from "./agents/types.ts";
+import { type AgentBoard, createAgentBoard } from "./agents/board.ts";
 import { installPluginCommands } from "./commands/plugin-commands.ts";
 import { CommandRegistry } from "./commands/registry.ts";
 import { issueLines, type LoadedConfig, loadConfig } from "./config/load.ts";
 import { createLogger, type EmberLogger } from "./log/logger.ts";
 import { InputHistory } from "./repl/history.ts";
 import { VERSION } from "./version.ts";
-
-/** The agents' latest results and a way to run them again. */
-export interface AgentBoard {
-  readonly results: ReadonlyMap<AgentName, AgentResult>;
-  /** Runs every boot agent, or one agent (and what it depends on) by name. */
-  run(which: "boot" | AgentName): Promise<ReadonlyMap<AgentName, AgentResult>>;
-}
 
 /** Everything one Ember process knows: config, log, commands, agents, history. */
 export interface App {

@@ -1,7 +1,13 @@
-import type { AgentBoard } from "../app.ts";
 import type { AgentName } from "./names.ts";
 import { type AgentRunOptions, runAgentOnDemand, runBootAgents } from "./runner.ts";
 import type { AgentResult } from "./types.ts";
+
+/** The agents' latest results and a way to run them again. */
+export interface AgentBoard {
+  readonly results: ReadonlyMap<AgentName, AgentResult>;
+  /** Runs every boot agent, or one agent (and what it depends on) by name. */
+  run(which: "boot" | AgentName): Promise<ReadonlyMap<AgentName, AgentResult>>;
+}
 
 /**
  * Keeps the latest result of every agent. Options are read at each run so a config reload

@@ -1,5 +1,6 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
+import { isFolder } from "../fs/kind.ts";
 import { isAgentEnabled } from "./enablement.ts";
 import { AGENT_NAMES } from "./names.ts";
 import { VAULT_FOLDERS } from "./provision.ts";
@@ -57,14 +58,6 @@ export const coreAgent: Agent = {
     return { status: "ok", summary: `config valid, vault ${vault.path} ready`, details };
   },
 };
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function canWrite(path: string): boolean {
   try {

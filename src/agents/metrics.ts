@@ -1,8 +1,8 @@
 import { readFileSync, statfsSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem, uptime } from "node:os";
 import type { Config } from "../config/schema.ts";
+import { describeFsError } from "../fs/fs-error.ts";
 import { formatBytes } from "../terminal/bytes.ts";
-import { describeFsError } from "./describe-fs-error.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
 export interface MetricsOptions {

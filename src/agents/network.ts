@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
-import { describeFsError } from "./describe-fs-error.ts";
+import { describeFsError } from "../fs/fs-error.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
 export interface InterfaceAddress {

@@ -1,9 +1,9 @@
 import { lstatSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { describeFsError } from "../fs/fs-error.ts";
 import { readFileInside } from "../fs/safe-open.ts";
 import { decodeUtf8 } from "../fs/utf8-text.ts";
-import { describeFsError } from "./describe-fs-error.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
 /** The folders every vault has. Provisioning creates the missing ones and touches nothing else. */

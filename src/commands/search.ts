@@ -1,7 +1,8 @@
 import { sanitizeLine, sanitizeText } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
-import { DEFAULT_SEARCH_LIMIT, openVaultIndex, type SearchHit, searchIndex } from "../vault/index.ts";
+import { DEFAULT_SEARCH_LIMIT, type SearchHit } from "../vault/index.ts";
 import { formatSource, locationOf } from "../vault/location.ts";
+import { searchVault } from "../vault/search.ts";
 import type { SlashCommand } from "./types.ts";
 import { UsageError } from "./types.ts";
 
@@ -34,20 +35,6 @@ export const MATCH_MARKS: readonly [string, string] = ["\uE010", "\uE011"];
 function showMatches(text: string, style: Style): string {
   const [open, close] = style.enabled ? ["\x1b[1m", "\x1b[22m"] : ["", ""];
   return text.replaceAll(MATCH_MARKS[0], open).replaceAll(MATCH_MARKS[1], close);
-}
-
-export function searchVault(
-  vaultDir: string,
-  query: string,
-  limit = DEFAULT_SEARCH_LIMIT,
-  highlight: readonly [string, string] = ["", ""],
-): SearchHit[] {
-  const index = openVaultIndex(vaultDir);
-  try {
-    return searchIndex(index, query, { limit, highlight });
-  } finally {
-    index.close();
-  }
 }
 
 export const searchCommand: SlashCommand = {

@@ -1,6 +1,7 @@
-import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 import { expandPath } from "../config/paths.ts";
+import { isFile, isFolder } from "../fs/kind.ts";
 import { ModelNotFoundError } from "./errors.ts";
 
 /** The system-wide places Ember looks for models, after `./models` and the vault's `models/`. */
@@ -48,22 +49,6 @@ function entries(folder: string): Dirent[] {
     return readdirSync(folder, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   } catch {
     return [];
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

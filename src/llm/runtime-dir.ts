@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } fr
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { syncDirectory, writeFileDurably } from "../fs/atomic-write.ts";
+import { isAlive } from "../os/process-alive.ts";
 
 /** One file of the native runtime, as the build saw it. `path` is relative, `/`-separated. */
 export interface RuntimeFile {
@@ -318,17 +319,8 @@ function sweepDeadTempFolders(runtimeDir: string): void {
   }
   for (const name of names) {
     const pid = /\.(?:tmp|old)-(\d+)-[0-9a-f]{8}$/.exec(name)?.[1];
-    if (pid !== undefined && !processAlive(Number(pid))) {
+    if (pid !== undefined && !isAlive(Number(pid))) {
       rmSync(join(runtimeDir, name), { recursive: true, force: true });
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === "EPERM";
   }
 }

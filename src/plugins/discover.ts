@@ -1,7 +1,7 @@
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describeFsError } from "../agents/describe-fs-error.ts";
 import { displayPath } from "../config/paths.ts";
+import { describeFsError } from "../fs/fs-error.ts";
 import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
 import { MANIFEST_FILE, MANIFEST_MAX_BYTES, PluginManifestError, parsePluginManifest } from "./manifest.ts";

@@ -1,5 +1,6 @@
 import { statfsSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { fsErrorReason } from "../fs/fs-error.ts";
 import { formatBytes } from "../terminal/bytes.ts";
 import { NoSpaceError, NotWritableError } from "./errors.ts";
 
@@ -18,11 +19,9 @@ export function writeUpdateFile(path: string, data: string | Uint8Array, mode = 
  */
 export function explainFsError(error: unknown, path: string): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "EROFS") return new NotWritableError(`cannot write ${path}: the file system is read-only`);
-  if (code === "EACCES" || code === "EPERM")
-    return new NotWritableError(`cannot write ${path}: permission denied`);
-  if (code === "ENOSPC" || code === "EDQUOT")
-    return new NoSpaceError(`cannot write ${path}: no space left on device`);
+  const message = `cannot write ${path}: ${fsErrorReason(error)}`;
+  if (code === "EROFS" || code === "EACCES" || code === "EPERM") return new NotWritableError(message);
+  if (code === "ENOSPC" || code === "EDQUOT") return new NoSpaceError(message);
   return error;
 }
 

@@ -47,7 +47,7 @@ describe.skipIf(!canMount)("an install folder that cannot take the update", () =
     const installPath = join(readOnly.dir, "ember");
     await expect(upgrade(channelUrl, installPath)).rejects.toThrow(
       new NotWritableError(
-        `cannot write ${join(readOnly.dir, ".ember.download.meta")}: the file system is read-only`,
+        `cannot write ${join(readOnly.dir, ".ember.download.meta")}: the filesystem is read-only`,
       ),
     );
     expect(server.requests.some((r) => r.path === artifactPath)).toBe(false);
@@ -89,7 +89,7 @@ describe.skipIf(!canMount)("an install folder that cannot take the update", () =
     const error = await upgrade(channelUrl, installPath).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoSpaceError);
     expect((error as Error).message).toBe(
-      `cannot write ${join(disk.dir, ".ember.download")}: no space left on device`,
+      `cannot write ${join(disk.dir, ".ember.download")}: no space left on the device`,
     );
     expect(readdirSync(disk.dir).sort()).toEqual(["ember", "filler"]);
     expect(runInstalled(installPath)).toBe("ember 0.1.0");
