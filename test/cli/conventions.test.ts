@@ -1,23 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT } from "../../src/cli/exit-codes.ts";
-import { runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { ESCAPES, runEmber, tempVaults } from "../helpers/ember-cli.ts";
 
 // The command-line conventions of issue 12, each through a real `bun src/main.ts` subprocess.
 
-const vaults: string[] = [];
-const vault = () => {
-  const v = tempVault();
-  vaults.push(v);
-  return v;
-};
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes is the point.
-const ESCAPES = /\x1b/;
+const vault = tempVaults();
 
 describe("help and version", () => {
   test("`ember help CMD` is `ember CMD --help`; neither is coloured in a pipe", async () => {

@@ -1,20 +1,9 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { ESCAPES, runEmber, tempVaults } from "../helpers/ember-cli.ts";
 
-const vaults: string[] = [];
-const vault = () => {
-  const v = tempVault();
-  vaults.push(v);
-  return v;
-};
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes is the point.
-const ESCAPES = /\x1b/;
+const vault = tempVaults();
 
 describe("piped mode", () => {
   test("runs each line in order and exits at end of input, with no prompt or escape codes", async () => {

@@ -5,24 +5,12 @@
  * `ember index --bogus` indexed the vault and exited 0. Through the real program.
  */
 
-import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { EXIT } from "../../src/cli/exit-codes.ts";
-import { runEmber, tempVault } from "../helpers/ember-cli.ts";
+import { ESCAPES, runEmber, tempVaults } from "../helpers/ember-cli.ts";
 
-const vaults: string[] = [];
-const vault = () => {
-  const v = tempVault();
-  vaults.push(v);
-  return v;
-};
-afterAll(() => {
-  for (const v of vaults) rmSync(v, { recursive: true, force: true });
-});
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes is the point.
-const ESCAPES = /\x1b/;
+const vault = tempVaults();
 
 describe("usage errors exit 2 with one line and the synopsis, before anything runs", () => {
   test.each([

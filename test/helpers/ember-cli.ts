@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { afterAll } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { collectOutput, type ProcessOutput } from "./subprocess.ts";
@@ -25,6 +26,23 @@ export function emberEnv(vault: string, extra: Record<string, string> = {}): Rec
     ...extra,
   };
 }
+
+/** Makes temp vaults on demand; every one is removed after the calling file's tests. */
+export function tempVaults(): () => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const vault of made) rmSync(vault, { recursive: true, force: true });
+  });
+  return () => {
+    const vault = tempVault();
+    made.push(vault);
+    return vault;
+  };
+}
+
+/** Any escape code: what output to a pipe must not contain. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: looking for escape codes is the point.
+export const ESCAPES = /\x1b/;
 
 export function tempVault(): string {
   return mkdtempSync(join(tmpdir(), "ember-e2e-"));
