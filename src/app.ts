@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { type AgentBoard, createAgentBoard } from "./agents/board.ts";
+import { createAgentBoard } from "./agents/board.ts";
+import type { CommandHost } from "./commands/host.ts";
 import { installPluginCommands } from "./commands/plugin-commands.ts";
 import { CommandRegistry } from "./commands/registry.ts";
 import { issueLines, type LoadedConfig, loadConfig } from "./config/load.ts";
@@ -7,20 +8,16 @@ import { createLogger, type EmberLogger } from "./log/logger.ts";
 import { InputHistory } from "./repl/history.ts";
 import { VERSION } from "./version.ts";
 
-/** Everything one Ember process knows: config, log, commands, agents, history. */
-export interface App {
-  readonly version: string;
-  readonly cwd: string;
-  readonly env: Record<string, string | undefined>;
+/**
+ * Everything one Ember process knows: config, log, commands, agents, history. Commands see it
+ * through the narrower `CommandHost`; what they may not touch is added here.
+ */
+export interface App extends CommandHost {
+  /** Replaced by `reloadConfig`. */
   settings: LoadedConfig;
   logger: EmberLogger;
-  readonly commands: CommandRegistry;
-  agents: AgentBoard;
-  history: InputHistory;
-  /** Commands that could not be registered (a plugin clashing with a built-in), for `/status`. */
-  commandProblems: string[];
-  /** Re-reads every config layer (after `/config set`). */
-  reloadConfig(): void;
+  /** The whole history: the line editor adds to it. */
+  readonly history: InputHistory;
 }
 
 export interface CreateAppOptions {

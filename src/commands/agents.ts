@@ -1,12 +1,12 @@
 import { AGENT_NAMES, type AgentName } from "../agents/names.ts";
 import { isAgentEnabled } from "../agents/registry.ts";
-import type { App } from "../app.ts";
 import { describeSource } from "../config/describe.ts";
 import { setConfigValues } from "../config/write.ts";
 import { describePlannerAccess } from "../plugins/trust.ts";
 import { statusMark } from "../status/render.ts";
 import type { Style } from "../terminal/style.ts";
 import { formatTable } from "../terminal/table.ts";
+import type { CommandHost } from "./host.ts";
 import { pluginRequests } from "./plugins.ts";
 import { type CommandOutput, type SlashCommand, UsageError } from "./types.ts";
 
@@ -31,24 +31,24 @@ export const agentsCommand: SlashCommand = {
     if (args.length === 1 && (ACTIONS as readonly string[]).includes(args[0] ?? "")) return AGENT_NAMES;
     return [];
   },
-  async run(args, { app, out, style, source }) {
+  async run(args, { host, out, style, source }) {
     const [action, name] = args;
     if (action === undefined) {
-      listAgents(app, out, style);
+      listAgents(host, out, style);
       return;
     }
     if (!(ACTIONS as readonly string[]).includes(action)) throw new UsageError(`unknown action ${action}`);
     if (source === "planner") throw new Error(`${action} is for the operator only`);
     const agent = agentNamed(name);
-    if (action === "run") await runOnce(app, agent, out, style);
-    else setEnabled(app, agent, action === "enable", out, style);
+    if (action === "run") await runOnce(host, agent, out, style);
+    else setEnabled(host, agent, action === "enable", out, style);
   },
 };
 
-function listAgents(app: App, out: CommandOutput, style: Style): void {
+function listAgents(host: CommandHost, out: CommandOutput, style: Style): void {
   const rows = AGENT_NAMES.map((name) => {
-    const last = app.agents.results.get(name);
-    const enabled = isAgentEnabled(app.settings.config, name);
+    const last = host.agents.results.get(name);
+    const enabled = isAgentEnabled(host.settings.config, name);
     return [
       name,
       enabled ? "enabled" : style.dim("disabled"),
@@ -59,14 +59,14 @@ function listAgents(app: App, out: CommandOutput, style: Style): void {
   });
   for (const line of formatTable(rows, "  ")) out.line(line);
   // A manifest's plannerAllowed is a request; say so next to the agent that found it.
-  for (const request of pluginRequests(app).filter((r) => r.requested.length > 0))
+  for (const request of pluginRequests(host).filter((r) => r.requested.length > 0))
     out.line(`plugin ${request.plugin}: ${describePlannerAccess(request)}`);
 }
 
 /** One line, whether or not the config disables the agent: asked for by name, it runs. */
-async function runOnce(app: App, name: AgentName, out: CommandOutput, style: Style): Promise<void> {
-  const disabled = !isAgentEnabled(app.settings.config, name);
-  const result = (await app.agents.run(name)).get(name);
+async function runOnce(host: CommandHost, name: AgentName, out: CommandOutput, style: Style): Promise<void> {
+  const disabled = !isAgentEnabled(host.settings.config, name);
+  const result = (await host.agents.run(name)).get(name);
   const note = disabled ? style.dim(" · disabled in config, ran once") : "";
   out.line(
     `${name}: ${statusMark(result?.status, style)} ${result?.summary ?? ""} ${style.dim(`(${result?.ms ?? 0} ms)`)}${note}`,
@@ -77,9 +77,15 @@ async function runOnce(app: App, name: AgentName, out: CommandOutput, style: Sty
  * Writes `agents.disabled` (and `agents.enabled`, when it lists agents and must name this one)
  * to the vault's override file in one atomic write, logs it, and reloads the config.
  */
-function setEnabled(app: App, name: AgentName, enable: boolean, out: CommandOutput, style: Style): void {
-  const { enabled, disabled } = app.settings.config.agents;
-  if (isAgentEnabled(app.settings.config, name) === enable) {
+function setEnabled(
+  host: CommandHost,
+  name: AgentName,
+  enable: boolean,
+  out: CommandOutput,
+  style: Style,
+): void {
+  const { enabled, disabled } = host.settings.config.agents;
+  if (isAgentEnabled(host.settings.config, name) === enable) {
     out.line(`agent ${name} is already ${enable ? "enabled" : "disabled"}; nothing changed`);
     return;
   }
@@ -88,17 +94,17 @@ function setEnabled(app: App, name: AgentName, enable: boolean, out: CommandOutp
     : [["agents.disabled", [...disabled, name]]];
   if (enable && enabled.length > 0 && !enabled.includes(name))
     entries.push(["agents.enabled", [...enabled, name]]);
-  const file = setConfigValues(app.settings, entries);
-  app.logger.log.info(`agent ${name} ${enable ? "enabled" : "disabled"}`, {
+  const file = setConfigValues(host.settings, entries);
+  host.logger.log.info(`agent ${name} ${enable ? "enabled" : "disabled"}`, {
     agent: name,
     file,
     changes: Object.fromEntries(entries),
     source: "operator",
   });
-  app.reloadConfig();
-  const now = isAgentEnabled(app.settings.config, name);
+  host.reloadConfig();
+  const now = isAgentEnabled(host.settings.config, name);
   out.line(
-    `agent ${name} ${now ? "enabled" : "disabled"} (${describeSource(app.settings.sources.get("agents.disabled"), app.cwd)})`,
+    `agent ${name} ${now ? "enabled" : "disabled"} (${describeSource(host.settings.sources.get("agents.disabled"), host.cwd)})`,
   );
   if (now !== enable)
     out.line(style.yellow(`note: another setting still ${now ? "enables" : "disables"} it`));

@@ -10,8 +10,8 @@ export const clearCommand: SlashCommand = {
   usage: "/clear",
   plannerAllowed: false,
   requiresReady: false,
-  run(_args, { app, out, style }) {
+  run(_args, { host, out, style }) {
     // Piped output has no screen: clearing would only put escape codes into a file.
-    if (style.enabled) out.write(CLEAR_SCREEN + renderBanner(app, style, true));
+    if (style.enabled) out.write(CLEAR_SCREEN + renderBanner(host, style, true));
   },
 };

@@ -13,16 +13,16 @@ export const configCommand: SlashCommand = {
   usage: "/config show | get KEY | set KEY VALUE",
   plannerAllowed: false,
   requiresReady: false,
-  complete(args, _partial, app) {
+  complete(args, _partial, host) {
     if (args.length === 0) return ACTIONS;
-    if (args.length === 1 && (args[0] === "get" || args[0] === "set")) return configKeys(app.settings);
+    if (args.length === 1 && (args[0] === "get" || args[0] === "set")) return configKeys(host.settings);
     return [];
   },
-  run(args, { app, out, style, rest }) {
+  run(args, { host, out, style, rest }) {
     const [action = "show", key] = args;
-    const settings = app.settings;
+    const settings = host.settings;
     if (action === "show") {
-      const rows = effectiveValues(settings, app.cwd).map((e) => [
+      const rows = effectiveValues(settings, host.cwd).map((e) => [
         e.key,
         formatValue(e.value),
         style.dim(e.source),
@@ -35,7 +35,7 @@ export const configCommand: SlashCommand = {
     if (action === "get") {
       if (!key) throw new UsageError("which key?");
       if (!configKeys(settings).includes(key)) throw new UsageError(`unknown key ${key}`);
-      const source = describeSource(settings.sources.get(key), app.cwd);
+      const source = describeSource(settings.sources.get(key), host.cwd);
       out.line(
         `${key} = ${formatValue(getPath(settings.config, key.split(".")))}  ${style.dim(`(${source})`)}`,
       );
@@ -45,15 +45,17 @@ export const configCommand: SlashCommand = {
       const valueText = rest.replace(/^\s*set\s+\S+\s?/, "");
       if (!key || valueText === "") throw new UsageError("which key and value?");
       const { file, previous, value } = setConfigValue(settings, key, valueText);
-      app.logger.log.info("config set", { key, previous, value, file, source: "operator" });
-      app.reloadConfig();
-      const effective = getPath(app.settings.config, key.split("."));
+      host.logger.log.info("config set", { key, previous, value, file, source: "operator" });
+      host.reloadConfig();
+      const effective = getPath(host.settings.config, key.split("."));
       out.line(
-        `${key} = ${formatValue(effective)}  ${style.dim(`(${describeSource(app.settings.sources.get(key), app.cwd)})`)}`,
+        `${key} = ${formatValue(effective)}  ${style.dim(`(${describeSource(host.settings.sources.get(key), host.cwd)})`)}`,
       );
       if (JSON.stringify(effective) !== JSON.stringify(value)) {
         out.line(
-          style.yellow(`note: ${describeSource(app.settings.sources.get(key), app.cwd)} still overrides it`),
+          style.yellow(
+            `note: ${describeSource(host.settings.sources.get(key), host.cwd)} still overrides it`,
+          ),
         );
       }
       return;

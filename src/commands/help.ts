@@ -10,15 +10,15 @@ export const helpCommand: SlashCommand = {
   usage: "/help [COMMAND]",
   plannerAllowed: true,
   requiresReady: false,
-  complete: (args, _partial, app) => (args.length === 0 ? app.commands.list().map((c) => c.name) : []),
-  run(args, { app, out, style }) {
+  complete: (args, _partial, host) => (args.length === 0 ? host.commands.list().map((c) => c.name) : []),
+  run(args, { host, out, style }) {
     const wanted = args[0]?.replace(/^\//, "");
-    const command = wanted ? app.commands.get(wanted) : undefined;
+    const command = wanted ? host.commands.get(wanted) : undefined;
     if (wanted && !command) {
       out.line(`no command /${sanitizeLine(wanted)} — /help lists them`);
       return;
     }
-    const shown = command ? [command] : app.commands.list();
+    const shown = command ? [command] : host.commands.list();
     const title = style.bold("Slash commands") + style.dim("  (plain language goes to the model)");
     for (const line of out.columns ? wrapWords(title, out.columns) : [title]) out.line(line);
     const rows = shown.map(

@@ -16,14 +16,14 @@ export const historyCommand: SlashCommand = {
   plannerAllowed: true,
   requiresReady: false,
   complete: (args) => (args.length === 0 ? ["answers"] : []),
-  run(args, { app, out, style }) {
+  run(args, { host, out, style }) {
     const answers = args[0] === "answers";
     const countText = answers ? args[1] : args[0];
     const count = countText === undefined ? (answers ? 5 : 20) : Number(countText);
     if (!Number.isInteger(count) || count < 1)
       throw new UsageError(`expected a number, got ${(countText ?? "").slice(0, 40)}`);
     if (answers) {
-      const turns = recentTurns(app.settings.vaultDir, count);
+      const turns = recentTurns(host.settings.vaultDir, count);
       if (turns.length === 0)
         out.line(style.dim("no conversation yet (transcripts are in the vault's logs/transcripts/)"));
       for (const turn of turns) {
@@ -36,12 +36,12 @@ export const historyCommand: SlashCommand = {
       }
       return;
     }
-    const lines = app.history.lines.slice(-count);
+    const lines = host.history.lines.slice(-count);
     if (lines.length === 0) out.line(style.dim("no history yet"));
-    const first = app.history.lines.length - lines.length + 1;
+    const first = host.history.lines.length - lines.length + 1;
     lines.forEach((line, i) => {
       out.line(`${style.dim(String(first + i).padStart(4))}  ${sanitizeLine(line)}`);
     });
-    if (app.history.problem) out.line(style.yellow(app.history.problem));
+    if (host.history.problem) out.line(style.yellow(host.history.problem));
   },
 };

@@ -8,11 +8,11 @@ export const manCommand: SlashCommand = {
   usage: "/man COMMAND",
   plannerAllowed: true,
   requiresReady: false,
-  complete: (args, _partial, app) => (args.length === 0 ? app.commands.list().map((c) => c.name) : []),
-  run(args, { app, out, style }) {
+  complete: (args, _partial, host) => (args.length === 0 ? host.commands.list().map((c) => c.name) : []),
+  run(args, { host, out, style }) {
     const wanted = args[0]?.replace(/^\//, "");
     if (!wanted) throw new UsageError("which command?");
-    const command = app.commands.get(wanted);
+    const command = host.commands.get(wanted);
     if (!command) throw new UsageError(`no command /${wanted}`);
     const page = MANUALS[command.name];
     const lines = page

@@ -16,28 +16,28 @@ export const modelCommand: SlashCommand = {
   plannerAllowed: false,
   requiresReady: false,
   runsInEngine: true,
-  complete(args, _partial, app) {
+  complete(args, _partial, host) {
     if (args.length === 0) return ["use"];
     if (args.length === 1 && args[0] === "use") {
-      const { llm } = app.settings.config;
-      return listNames(app.cwd, app.settings.vaultDir, llm.model);
+      const { llm } = host.settings.config;
+      return listNames(host.cwd, host.settings.vaultDir, llm.model);
     }
     return [];
   },
-  async run(args, { app, engine, out, style, signal }) {
+  async run(args, { host, engine, out, style, signal }) {
     if (!engine) throw new Error("the model belongs to the engine, which this process does not run");
     const loader = engine.model;
     const discover = {
-      setting: loader.override ?? app.settings.config.llm.model,
-      cwd: app.cwd,
-      vaultDir: app.settings.vaultDir,
+      setting: loader.override ?? host.settings.config.llm.model,
+      cwd: host.cwd,
+      vaultDir: host.settings.vaultDir,
     };
     if (args.length === 0) {
       const state = loader.state;
       const active = state.kind === "ready" ? state.bridge.info.path : undefined;
       const { models, searched } = await listModels(discover, active);
       if (models.length === 0) {
-        const advice = noModelAdvice({ updateChannel: app.settings.config.update.channel, cwd: app.cwd });
+        const advice = noModelAdvice({ updateChannel: host.settings.config.update.channel, cwd: host.cwd });
         out.line(style.yellow(noModelMessage(searched, advice)));
         return;
       }
@@ -57,7 +57,7 @@ export const modelCommand: SlashCommand = {
     if (args[0] !== "use" || args.length !== 2)
       throw new UsageError("expected /model or /model use NAME|PATH");
     const wanted = args[1]!;
-    const asPath = expandPath(wanted, app.cwd);
+    const asPath = expandPath(wanted, host.cwd);
     const target = existsSync(asPath) ? asPath : wanted;
     try {
       // The model in use stays loaded unless the new one loads (see ModelLoader.use).

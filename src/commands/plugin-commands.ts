@@ -1,6 +1,6 @@
 import { type PluginCommand, pluginCommands } from "../agents/plugin.ts";
-import type { App } from "../app.ts";
 import { isPlannerGranted } from "../plugins/trust.ts";
+import type { CommandHost } from "./host.ts";
 import type { SlashCommand } from "./types.ts";
 
 function asSlashCommand(command: PluginCommand, trusted: readonly string[]): SlashCommand {
@@ -11,8 +11,8 @@ function asSlashCommand(command: PluginCommand, trusted: readonly string[]): Sla
     plannerAllowed: isPlannerGranted(command, trusted),
     // A plugin is operator code running with Ember's rights: never while the config is in doubt.
     requiresReady: true,
-    async run(args, { app, out, source, signal }) {
-      const answer = await command.run(args, { source, vaultDir: app.settings.vaultDir, signal });
+    async run(args, { host, out, source, signal }) {
+      const answer = await command.run(args, { source, vaultDir: host.settings.vaultDir, signal });
       if (!answer.ok) throw new Error(answer.error ?? "failed");
       if (answer.output) out.line(answer.output.replace(/\n$/, ""));
     },
@@ -24,20 +24,20 @@ function asSlashCommand(command: PluginCommand, trusted: readonly string[]): Sla
  * change of trust). A plugin command that clashes with a built-in one is left out and reported,
  * never registered over it. The planner gets only what the operator granted (plugins/trust.ts).
  */
-export function installPluginCommands(app: App): string[] {
-  const result = app.agents.results.get("plugin");
-  app.commands.removePluginCommands();
+export function installPluginCommands(host: CommandHost): string[] {
+  const result = host.agents.results.get("plugin");
+  host.commands.removePluginCommands();
   const problems: string[] = [];
   if (!result) return problems;
   for (const command of pluginCommands(result)) {
-    if (app.commands.get(command.name)) {
+    if (host.commands.get(command.name)) {
       problems.push(
         `plugin ${command.plugin}: /${command.name} clashes with a built-in command and was left out`,
       );
       continue;
     }
-    app.commands.register(asSlashCommand(command, app.settings.config.agents.plugin.trusted), "plugin");
+    host.commands.register(asSlashCommand(command, host.settings.config.agents.plugin.trusted), "plugin");
   }
-  for (const problem of problems) app.logger.log.warn(problem);
+  for (const problem of problems) host.logger.log.warn(problem);
   return problems;
 }

@@ -1,7 +1,7 @@
-import type { App } from "../app.ts";
 import { sanitizeLine } from "../terminal/sanitize.ts";
 import type { Style } from "../terminal/style.ts";
 import { closestMatch } from "../text/closest-match.ts";
+import type { CommandHost } from "./host.ts";
 import { type ParsedCommandLine, parseCommandLine } from "./parse.ts";
 import {
   type CommandOutput,
@@ -29,7 +29,7 @@ export interface CommandRunResult {
 }
 
 export interface RunOptions {
-  app: App;
+  host: CommandHost;
   engine?: EngineControls;
   source: CommandSource;
   out: CommandOutput;
@@ -85,7 +85,7 @@ export class CommandRegistry {
   }
 
   /** Completes a command name after `/`, then defers to the command's own argument completer. */
-  complete(line: string, cursor: number, app: App): Completion {
+  complete(line: string, cursor: number, host: CommandHost): Completion {
     const before = line.slice(0, cursor);
     if (!before.startsWith("/")) return { replaceFrom: cursor, candidates: [] };
     const firstSpace = before.search(/\s/);
@@ -100,7 +100,7 @@ export class CommandRegistry {
     const command = this.get(before.slice(1, firstSpace).toLowerCase());
     const words = before.slice(firstSpace).split(/\s+/).filter(Boolean);
     const partial = /\s$/.test(before) ? "" : (words.pop() ?? "");
-    const candidates = command?.complete?.(words, partial, app).filter((c) => c.startsWith(partial)) ?? [];
+    const candidates = command?.complete?.(words, partial, host).filter((c) => c.startsWith(partial)) ?? [];
     return { replaceFrom: cursor - partial.length, candidates: [...candidates] };
   }
 
@@ -121,7 +121,7 @@ export class CommandRegistry {
   }
 
   async #execute(parsed: ParsedCommandLine, known: boolean, options: RunOptions): Promise<CommandRunResult> {
-    const { app, source, out, style } = options;
+    const { host, source, out, style } = options;
     const started = performance.now();
     const { name } = parsed;
     const finish = (result: Omit<CommandRunResult, "ms" | "name">): CommandRunResult => {
@@ -129,7 +129,7 @@ export class CommandRegistry {
       // Both can echo what was typed or piped in, or a plugin's or a file's words: shown, never obeyed.
       if (done.refused) out.line(style.yellow(sanitizeLine(done.refused)));
       else if (done.error) out.line(style.red(sanitizeLine(done.error)));
-      app.logger.log.info("command", {
+      host.logger.log.info("command", {
         command: name,
         source,
         ok: done.ok,
@@ -157,7 +157,7 @@ export class CommandRegistry {
         refused: `/${command.name} is not allowed for the planner (it changes things)`,
       });
     }
-    if (command.requiresReady && !app.settings.valid) {
+    if (command.requiresReady && !host.settings.valid) {
       return finish({
         ok: false,
         refused: `/${command.name} needs a valid config — see /status for what is wrong`,
@@ -165,7 +165,7 @@ export class CommandRegistry {
     }
     try {
       await command.run(parsed.args, {
-        app,
+        host,
         ...(options.engine ? { engine: options.engine } : {}),
         source,
         out,

@@ -43,10 +43,10 @@ export const searchCommand: SlashCommand = {
   usage: "/search QUERY",
   plannerAllowed: true,
   requiresReady: false,
-  run(_args, { app, out, style, rest }) {
+  run(_args, { host, out, style, rest }) {
     const query = rest.trim();
     if (query === "") throw new UsageError("what should I search for?");
-    const hits = searchVault(app.settings.vaultDir, query, DEFAULT_SEARCH_LIMIT, MATCH_MARKS);
+    const hits = searchVault(host.settings.vaultDir, query, DEFAULT_SEARCH_LIMIT, MATCH_MARKS);
     if (hits.length === 0) {
       out.line(
         style.dim(

@@ -8,9 +8,9 @@ export const statusCommand: SlashCommand = {
   usage: "/status",
   plannerAllowed: true,
   requiresReady: false,
-  async run(_args, { app, out, style }) {
+  async run(_args, { host, out, style }) {
     // Metrics go stale in seconds; refresh them so the planner and the operator see now.
-    if (app.agents.results.size > 0) await app.agents.run("metrics");
-    for (const line of renderStatus(collectStatus(app), style)) out.line(line);
+    if (host.agents.results.size > 0) await host.agents.run("metrics");
+    for (const line of renderStatus(collectStatus(host), style)) out.line(line);
   },
 };

@@ -1,7 +1,7 @@
-import type { App } from "../app.ts";
 import type { LlamaBridge } from "../llm/bridge.ts";
 import type { ModelLoader } from "../llm/model-loader.ts";
 import type { Style } from "../terminal/style.ts";
+import type { CommandHost } from "./host.ts";
 
 /** Who asked for a command: the operator typing it, or the planner acting on a question. */
 export type CommandSource = "operator" | "planner";
@@ -24,7 +24,7 @@ export interface EngineControls {
 }
 
 export interface CommandContext {
-  app: App;
+  host: CommandHost;
   /** The engine, for commands that run in it (`runsInEngine`); absent elsewhere. */
   engine?: EngineControls;
   source: CommandSource;
@@ -49,7 +49,7 @@ export interface SlashCommand {
   /** Runs in the engine, beside the model it owns: a client sends the line there. */
   runsInEngine?: boolean;
   /** Candidates for the argument being typed. `args` are the complete words before it. */
-  complete?(args: readonly string[], partial: string, app: App): readonly string[];
+  complete?(args: readonly string[], partial: string, host: CommandHost): readonly string[];
   run(args: readonly string[], ctx: CommandContext): Promise<void> | void;
 }
 

@@ -16,27 +16,27 @@ export const updateCommand: SlashCommand = {
   plannerAllowed: false,
   requiresReady: true,
   complete: (args) => (args.length === 0 ? ["yes"] : []),
-  async run(args, { app, out, style }) {
+  async run(args, { host, out, style }) {
     if (args.length > 1 || (args[0] !== undefined && args[0] !== "yes"))
       throw new UsageError(`unexpected ${args.join(" ")}`);
     const install = args[0] === "yes";
-    const { config, vaultDir } = loadConfig({ env: app.env, cwd: app.cwd });
+    const { config, vaultDir } = loadConfig({ env: host.env, cwd: host.cwd });
     const { update } = config;
     if (!update.channel)
       throw new UsageError("no release channel: set update.channel (or use ember upgrade --channel)");
-    const installPath = resolveInstallPath(undefined, app.env);
+    const installPath = resolveInstallPath(undefined, host.env);
     try {
       const outcome = await runUpgrade({
         channel: update.channel,
         publicKeys: update.publicKeys,
         installPath,
         vaultDir,
-        currentVersion: (await readBinaryVersion(installPath)) ?? app.version,
+        currentVersion: (await readBinaryVersion(installPath)) ?? host.version,
         checkOnly: !install,
         say: (line) => out.line(line),
       });
       if (outcome.kind === "available") out.line(style.cyan("type /update yes to install it"));
-      app.logger.log.info("update", {
+      host.logger.log.info("update", {
         outcome: outcome.kind,
         current: outcome.current,
         offered: outcome.offered,

@@ -247,7 +247,7 @@ export class Engine implements EngineApi, EngineControls {
    */
   async runCommand(line: string, options: CommandRunOptions): Promise<{ ok: boolean }> {
     const run = await this.app.commands.run(line, {
-      app: this.app,
+      host: this.app,
       source: "operator",
       out: options.out,
       style: createStyle(options.color),

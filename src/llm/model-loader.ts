@@ -1,5 +1,6 @@
-import type { App } from "../app.ts";
+import type { LoadedConfig } from "../config/load.ts";
 import { expandPath } from "../config/paths.ts";
+import type { EmberLogger } from "../log/logger.ts";
 import { type BridgeOptions, LlamaBridge } from "./bridge.ts";
 import { chooseModel } from "./discover.ts";
 import { noModelAdvice } from "./no-model-advice.ts";
@@ -121,8 +122,15 @@ export class ModelLoader {
   }
 }
 
+/** What `bridgeOptionsFor` reads of the app: only this, so the llm layer (which commands reach) needs no `App`. */
+interface ModelSettings {
+  readonly settings: LoadedConfig;
+  readonly cwd: string;
+  readonly logger: EmberLogger;
+}
+
 /** How this app's config says to load a model (`override` from `/model use` wins over `llm.model`). */
-export function bridgeOptionsFor(app: App, override?: string): BridgeOptions {
+export function bridgeOptionsFor(app: ModelSettings, override?: string): BridgeOptions {
   const { llm, runtime, update } = app.settings.config;
   const modelPath = chooseModel(
     { setting: override ?? llm.model, cwd: app.cwd, vaultDir: app.settings.vaultDir },

@@ -66,7 +66,7 @@ async function runOne(
     }
   };
   const out: CommandOutput = { line: (text = "") => take(`${text}\n`), write: take };
-  const run = await app.commands.invoke(planned, { app, source: "planner", out, style: PLAIN, signal });
+  const run = await app.commands.invoke(planned, { host: app, source: "planner", out, style: PLAIN, signal });
   const record: CommandRecord = {
     name: planned.name,
     args: planned.args,

@@ -55,7 +55,7 @@ export function createLineHandler(options: LineHandlerOptions): (line: string) =
         : line.startsWith("/")
           ? (
               await app.commands.run(line, {
-                app,
+                host: app,
                 source: "operator",
                 out,
                 style,

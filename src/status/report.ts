@@ -1,7 +1,7 @@
 import { AGENT_NAMES } from "../agents/names.ts";
 import { isAgentEnabled } from "../agents/registry.ts";
 import type { AgentResult, AgentStatus } from "../agents/types.ts";
-import type { App } from "../app.ts";
+import type { CommandHost } from "../commands/host.ts";
 import { effectiveValues } from "../config/describe.ts";
 import { formatIssue, issueLines } from "../config/load.ts";
 import { hudProblem } from "../hud/problem.ts";
@@ -37,22 +37,27 @@ export interface StatusReport {
 
 const RANK: Record<AgentStatus, number> = { ok: 0, skipped: 0, degraded: 1, failed: 2 };
 
-export function collectStatus(app: App): StatusReport {
-  const { settings } = app;
+export function collectStatus(host: CommandHost): StatusReport {
+  const { settings } = host;
   const agents = AGENT_NAMES.map((name) => {
-    const last = app.agents.results.get(name);
+    const last = host.agents.results.get(name);
     return { name, enabled: isAgentEnabled(settings.config, name), ...(last ? { last } : {}) };
   });
-  const problems = [app.logger.problem(), app.history.problem, hudProblem(app.env), ...app.commandProblems]
+  const problems = [
+    host.logger.problem(),
+    host.history.problem,
+    hudProblem(host.env),
+    ...host.commandProblems,
+  ]
     .filter((p): p is string => Boolean(p))
     // Errors from the file system and plugin names: shown, never obeyed.
     .map(sanitizeLine);
   const worst = Math.max(0, ...agents.map((a) => (a.last ? RANK[a.last.status] : 0)));
   const health: Health =
     worst === 2 ? "failed" : worst === 1 || !settings.valid || problems.length > 0 ? "degraded" : "ok";
-  const logProblem = app.logger.problem();
+  const logProblem = host.logger.problem();
   return {
-    version: app.version,
+    version: host.version,
     health,
     config: {
       valid: settings.valid,
@@ -60,11 +65,11 @@ export function collectStatus(app: App): StatusReport {
       issueCount: settings.issueCount,
       warnings: settings.warnings.map(formatIssue),
       files: settings.files,
-      values: effectiveValues(settings, app.cwd),
+      values: effectiveValues(settings, host.cwd),
     },
     vault: { path: settings.vaultDir },
     agents,
-    log: { file: app.logger.file, ...(logProblem ? { problem: logProblem } : {}) },
+    log: { file: host.logger.file, ...(logProblem ? { problem: logProblem } : {}) },
     problems,
   };
 }

@@ -13,7 +13,7 @@ afterAll(() => cleanup());
 async function onTerminal(line: string, columns?: number): Promise<string[]> {
   const capture = captureOutput();
   const out = columns === undefined ? capture : { line: capture.line, write: capture.write, columns };
-  const result = await app.commands.run(line, { app, source: "operator", out, style: plain });
+  const result = await app.commands.run(line, { host: app, source: "operator", out, style: plain });
   expect(result.ok).toBe(true);
   return capture.text().trimEnd().split("\n");
 }

@@ -49,19 +49,19 @@ describe("slash-command registry", () => {
     const out = captureOutput();
     const result = await app.commands.invoke(
       { name: "echoargs", args: ["disk full", "x"] },
-      { app, source: "planner", out, style: plain },
+      { host: app, source: "planner", out, style: plain },
     );
     expect(result.ok).toBe(true);
     expect(seen).toEqual([{ args: ["disk full", "x"], rest: "disk full x" }]);
     // The same rules as a typed line: unknown names and planner refusals.
     const unknown = await app.commands.invoke(
       { name: "nope", args: [] },
-      { app, source: "planner", out, style: plain },
+      { host: app, source: "planner", out, style: plain },
     );
     expect(unknown.refused).toContain("unknown command /nope");
     const refused = await app.commands.invoke(
       { name: "config", args: ["set", "llm.maxTokens", "5"] },
-      { app, source: "planner", out, style: plain },
+      { host: app, source: "planner", out, style: plain },
     );
     expect(refused.refused).toContain("not allowed for the planner");
   });

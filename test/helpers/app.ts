@@ -44,7 +44,7 @@ export async function runLine(
 ) {
   const out = captureOutput();
   const result = await app.commands.run(line, {
-    app,
+    host: app,
     source,
     out,
     style: plain,
