@@ -1,6 +1,6 @@
 import { statfsSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
-import { fsErrorReason } from "../fs/fs-error.ts";
+import { explainWriteError, type WriteProblem } from "../fs/fs-error.ts";
 import { formatBytes } from "../terminal/bytes.ts";
 import { NoSpaceError, NotWritableError } from "./errors.ts";
 
@@ -13,16 +13,18 @@ export function writeUpdateFile(path: string, data: string | Uint8Array, mode = 
   }
 }
 
+const UPDATE_ERRORS: Record<WriteProblem, new (message: string) => Error> = {
+  "not-writable": NotWritableError,
+  "no-space": NoSpaceError,
+};
+
 /**
- * Turns the file-system errors an operator can fix into named update errors with a clear message;
- * anything else is returned unchanged.
+ * Turns the file-system errors an operator can fix into named update errors (the words are
+ * fs/fs-error.ts's); anything else is returned unchanged.
  */
 export function explainFsError(error: unknown, path: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = `cannot write ${path}: ${fsErrorReason(error)}`;
-  if (code === "EROFS" || code === "EACCES" || code === "EPERM") return new NotWritableError(message);
-  if (code === "ENOSPC" || code === "EDQUOT") return new NoSpaceError(message);
-  return error;
+  const explained = explainWriteError(error, path);
+  return explained ? new UPDATE_ERRORS[explained.problem](explained.message) : error;
 }
 
 /** Fails early, before any byte is fetched, when the folder's file system cannot hold `bytes` more. */
