@@ -32,7 +32,9 @@ beforeAll(async () => {
   tokenFile = init.stdout.trim();
   token = readFileSync(tokenFile, "utf8").trim();
   // Room for a few turns: switching must have a conversation to bring back, not one already erased.
-  engine = await serveEngine(vault, { LLAMA_CPP_MODEL: tinyModelPath(), LLAMA_CPP_CONTEXT: "4096" });
+  // 8192: the tiny model reads about a token a character, and the pane-switching test needs two
+  // turns of one conversation to fit without erasing (a random plan may run /agents, which is long).
+  engine = await serveEngine(vault, { LLAMA_CPP_MODEL: tinyModelPath(), LLAMA_CPP_CONTEXT: "8192" });
 });
 
 afterAll(async () => {
@@ -112,7 +114,7 @@ describe("clients of the engine", () => {
 
     const status = await runEmber(["status"], { vault: engine.vault, env: engine.env() });
     expect(status.stdout).toMatch(new RegExp(`pid\\s+${engine.proc.pid}\\s+up \\d+`));
-    expect(status.stdout).toMatch(/model\s+Ember Tiny Test Model\s+1 threads, context 4096/);
+    expect(status.stdout).toMatch(/model\s+Ember Tiny Test Model\s+1 threads, context 8192/);
     expect(status.stdout).toMatch(/clients\s+\d+/);
     expect(status.stdout).toMatch(/queue\s+idle/);
     const json = JSON.parse(

@@ -58,10 +58,15 @@ export class ExtractionSandbox {
         outcome();
       };
       const fail = (problem: string) => settle(() => reject(new DocumentProblem(problem)), true);
+      const overLimit = () => process.memoryUsage.rss() - baseline > limits.maxMemoryGrowthBytes;
+      const failOverLimit = () =>
+        fail(`needed more than ${formatBytes(limits.maxMemoryGrowthBytes)} of memory to read`);
       const onMessage = (event: MessageEvent<ExtractReply>) => {
         const reply = event.data;
         if (reply.id !== id) return;
-        if ("parts" in reply) settle(() => resolve(reply.parts), false);
+        // A read quicker than one poll is held to the same limit as a slow one.
+        if (overLimit()) failOverLimit();
+        else if ("parts" in reply) settle(() => resolve(reply.parts), false);
         else settle(() => reject(new DocumentProblem(reply.problem)), false);
       };
       const onError = (event: ErrorEvent) => fail(`reader crashed (${event.message || "unknown error"})`);
@@ -71,9 +76,7 @@ export class ExtractionSandbox {
         limits.timeoutMs,
       );
       const poll = setInterval(() => {
-        if (process.memoryUsage.rss() - baseline > limits.maxMemoryGrowthBytes) {
-          fail(`needed more than ${formatBytes(limits.maxMemoryGrowthBytes)} of memory to read`);
-        }
+        if (overLimit()) failOverLimit();
       }, MEMORY_POLL_MS);
       worker.addEventListener("message", onMessage);
       worker.addEventListener("error", onError);
