@@ -252,8 +252,10 @@ describe("a turn", () => {
       },
     });
     expect(result.stopped).toBe("interrupted");
-    // With a byte-fallback vocabulary the first visible text can take up to 4 tokens.
-    expect(result.timings.passes[1]!.generatedTokens).toBeLessThanOrEqual(4);
+    // Stopped near its first visible text, far from the 128 an ignored Ctrl-C runs on to: leading
+    // white space is not streamed, and a byte-fallback vocabulary can spend 4 tokens on a character
+    // (the random model has been seen to take 9 tokens to its first visible text).
+    expect(result.timings.passes[1]!.generatedTokens).toBeLessThanOrEqual(16);
     expect(result.response).toBe(streamed.join(""));
   }, 120_000);
 });
