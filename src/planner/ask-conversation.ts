@@ -4,7 +4,7 @@ import type { App } from "../app.ts";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
 import type { Conversation } from "../llm/conversation.ts";
 import { CONVERSATIONS_DIR, type StateFiles } from "../llm/state-files.ts";
-import { loadPrompts } from "./prompts.ts";
+import { loadConfiguredPrompts } from "./prompts.ts";
 import { staticSystemText } from "./static-prefix.ts";
 
 /**
@@ -36,13 +36,7 @@ export async function restoreAskConversation(
   states: StateFiles,
   session: string,
 ): Promise<string | undefined> {
-  const { llm } = app.settings.config;
-  const prompts = loadPrompts({
-    plannerPath: llm.plannerPrompt,
-    responderPath: llm.responderPrompt,
-    vaultDir: app.settings.vaultDir,
-    cwd: app.cwd,
-  });
+  const prompts = loadConfiguredPrompts(app);
   const system = staticSystemText(app, prompts, (text) => conversation.countTokens(text));
   if (await conversation.restore(states, session, system)) return undefined;
   return "the last ask conversation was saved with another model, context size or static prefix (commands, core documents, prompt); this one starts afresh";

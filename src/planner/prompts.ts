@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import builtinPlanner from "../../prompts/planner.prompt" with { type: "text" };
 import builtinResponder from "../../prompts/responder.prompt" with { type: "text" };
+import type { App } from "../app.ts";
 import { displayPath, expandPath } from "../config/paths.ts";
 import { readFileCapped, readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import { decodeUtf8, problemLine } from "../fs/utf8-text.ts";
@@ -165,6 +166,17 @@ export interface LoadPromptsOptions {
 }
 
 /** Precedence: the configured file (env or config) > the vault's `prompts/<name>.prompt` > built-in. */
+/** The planner and responder templates the app's config names (or the built-in ones). */
+export function loadConfiguredPrompts(app: Pick<App, "settings" | "cwd">): Prompts {
+  const { llm } = app.settings.config;
+  return loadPrompts({
+    plannerPath: llm.plannerPrompt,
+    responderPath: llm.responderPrompt,
+    vaultDir: app.settings.vaultDir,
+    cwd: app.cwd,
+  });
+}
+
 export function loadPrompts(options: LoadPromptsOptions): Prompts {
   return {
     planner: loadOne("planner", options.plannerPath, builtinPlanner, options),

@@ -5,7 +5,7 @@ import type { Conversation } from "../llm/conversation.ts";
 import { ContextOverflowError } from "../llm/errors.ts";
 import type { StateFiles } from "../llm/state-files.ts";
 import { roomAfterMessage, turnMessage } from "./plan.ts";
-import { loadPrompts } from "./prompts.ts";
+import { loadConfiguredPrompts } from "./prompts.ts";
 import { retrieveForTurn } from "./retrieve.ts";
 import { startConversation } from "./turn.ts";
 
@@ -100,12 +100,7 @@ export class SpeculativePrefill {
     if (signal.aborted) return;
     const { app, conversation } = target;
     const { llm } = app.settings.config;
-    const prompts = loadPrompts({
-      plannerPath: llm.plannerPrompt,
-      responderPath: llm.responderPrompt,
-      vaultDir: app.settings.vaultDir,
-      cwd: app.cwd,
-    });
+    const prompts = loadConfiguredPrompts(app);
     await target.claimSequence?.();
     if (signal.aborted) return;
     // The first question of a session finds its static prefix evaluated (or loaded) already.

@@ -7,7 +7,7 @@ import type { GroundingRecord } from "../vault/excerpt.ts";
 import { type ActEvents, act, type CommandRecord } from "./act.ts";
 import { plan } from "./plan.ts";
 import type { Plan } from "./plan-schema.ts";
-import { loadPrompts, type Prompts } from "./prompts.ts";
+import { loadConfiguredPrompts, type Prompts } from "./prompts.ts";
 import { respond } from "./respond.ts";
 import { retrieveForTurn } from "./retrieve.ts";
 import { staticSystemText } from "./static-prefix.ts";
@@ -90,12 +90,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
   let rewindTo: ConversationMark | undefined;
 
   try {
-    const prompts = loadPrompts({
-      plannerPath: llm.plannerPrompt,
-      responderPath: llm.responderPrompt,
-      vaultDir: app.settings.vaultDir,
-      cwd: app.cwd,
-    });
+    const prompts = loadConfiguredPrompts(app);
     const commandNames = app.commands.plannerAllowed().map((c) => c.name);
     timings.prefix = await startConversation(deps, prompts, signal);
     const mark = { ...conversation.mark(), evaluated: conversation.counters.evaluated };
