@@ -7,6 +7,9 @@ import { collectOutput, type ProcessOutput } from "./subprocess.ts";
 export const REPO = resolve(import.meta.dir, "../..");
 export const MAIN = join(REPO, "src", "main.ts");
 
+/** Set by CI runners, never on the appliance; citty turns its help colours off when it sees them. */
+export const CI_ONLY = new Set(["CI", "TEST"]);
+
 /**
  * The environment every Ember subprocess in the tests gets: its own vault, one thread, no system
  * file, and no engine (EMBER_ENGINE=off: each runs in-process, so the suite does not leave
@@ -15,7 +18,7 @@ export const MAIN = join(REPO, "src", "main.ts");
 export function emberEnv(vault: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !k.startsWith("LLAMA_") && !k.startsWith("EMBER_")) env[k] = v;
+    if (v !== undefined && !k.startsWith("LLAMA_") && !k.startsWith("EMBER_") && !CI_ONLY.has(k)) env[k] = v;
   return {
     ...env,
     VAULT_DIR: vault,

@@ -1,6 +1,6 @@
 import { afterAll, afterEach } from "bun:test";
 import { rmSync } from "node:fs";
-import { emberEnv, MAIN, tempVault } from "./ember-cli.ts";
+import { CI_ONLY, emberEnv, MAIN, tempVault } from "./ember-cli.ts";
 import { TmuxSession } from "./tmux.ts";
 
 export interface EmberTerminal {
@@ -44,6 +44,8 @@ export function emberTerminals(): EmberTerminals {
       const tmux = await TmuxSession.start({
         command: [process.execPath, MAIN, ...args],
         env: emberEnv(vault, { TERM: "screen", ...options.env }),
+        // The tmux server keeps this process's environment; emberEnv alone cannot take these out.
+        unset: [...CI_ONLY],
         cwd: vault,
         width: 100,
         height: 30,

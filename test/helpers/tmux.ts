@@ -30,6 +30,8 @@ export interface TmuxSessionOptions {
   command: string[];
   /** Added to the environment the tmux server was started with (this process's). */
   env?: Record<string, string>;
+  /** Removed from that environment. */
+  unset?: readonly string[];
   cwd?: string;
   /** Terminal size; 80x24 by default. */
   width?: number;
@@ -144,6 +146,7 @@ export class TmuxSession {
         ...(options.cwd ? ["-c", options.cwd] : []),
         "--",
         "env",
+        ...(options.unset ?? []).flatMap((name) => ["-u", name]),
         ...env,
         "sh",
         "-c",
