@@ -13,6 +13,7 @@ import {
   type TokenBias,
 } from "node-llama-cpp";
 import { ContextOverflowError, LlamaRuntimeError, ModelFileError, ModelMemoryError } from "./errors.ts";
+import { feedGrammar } from "./grammar-feed.ts";
 import { type ModelInfo, readModelInfo } from "./model-info.ts";
 import { listenToNativeLog, loadLlama } from "./native.ts";
 
@@ -70,16 +71,27 @@ export interface GenerateOptions {
   onText?: (text: string) => void;
   /** Stop as soon as the text so far is complete (a grammar's whole JSON object). */
   isComplete?: (text: string) => boolean;
+  /**
+   * The text that must follow the text so far (what the grammar admits as the only way on);
+   * it is added as tokens evaluated in one batch with the last sampled one, not decoded one by
+   * one. Needs `grammar`, which is moved past it too.
+   */
+  forced?: (text: string) => string;
 }
 
 export type StopReason = "eog" | "stopTrigger" | "complete" | "maxTokens" | "aborted";
 
 export interface Generation extends EvaluationCount {
   text: string;
-  /** The tokens that make up `text`, as generated (stop-trigger tokens left out). */
+  /** The tokens that make up `text`, as generated or forced (stop-trigger tokens left out). */
   tokens: Token[];
+  /** Decode steps: tokens sampled one at a time (forced ones are not). */
   generatedTokens: number;
-  /** How many tokens had been generated when the first text was shown (0: none was). */
+  /** Tokens of forced text among `tokens`... */
+  forcedTokens: number;
+  /** ...and those of them evaluated already (the ones that end the text wait, as the last sampled one does). */
+  forcedEvaluated: number;
+  /** How many decode steps had been taken when the first text was shown (0: none was). */
   firstTextAfter: number;
   stopReason: StopReason;
 }
@@ -269,6 +281,8 @@ export class LlamaBridge {
     let text = "";
     let shown = 0;
     let firstTextAfter = 0;
+    let forcedTokens = 0;
+    let forcedEvaluated = 0;
     let stopReason: StopReason = "eog";
     const iterator = this.sequence.evaluate([prompt[prompt.length - 1]!], {
       temperature: options.temperature,
@@ -277,25 +291,34 @@ export class LlamaBridge {
       ...(grammarEvaluationState ? { grammarEvaluationState } : {}),
       ...(options.tokenBias ? { tokenBias: options.tokenBias } : {}),
     });
+    const decoded = () => generated.length - forcedTokens;
     try {
-      for await (const token of iterator) {
+      // The generator evaluates the token it yielded unless `next` hands it others instead: the
+      // sampled token with forced ones after it, in one batch.
+      let step = await iterator.next();
+      while (!step.done) {
+        const token = step.value;
         if (signal?.aborted) {
           stopReason = "aborted";
           break;
         }
         generated.push(token);
+        const forced = this.#forced(options, grammarEvaluationState, generated);
+        generated.push(...forced);
+        forcedTokens += forced.length;
         text = this.model.detokenize(generated);
         const trigger = this.#triggered(generated, text);
         if (trigger !== undefined) {
           text = trigger;
           while (generated.length > 0 && this.model.detokenize(generated).length > text.length)
             generated.pop();
+          forcedTokens = Math.min(forcedTokens, generated.length);
           stopReason = "stopTrigger";
           break;
         }
         // A character split across tokens shows up once it is whole.
         if (!text.endsWith("\uFFFD") && text.length > shown) {
-          if (shown === 0) firstTextAfter = generated.length;
+          if (shown === 0) firstTextAfter = decoded();
           options.onText?.(text.slice(shown));
           shown = text.length;
         }
@@ -307,23 +330,46 @@ export class LlamaBridge {
           stopReason = "maxTokens";
           break;
         }
+        step = await iterator.next(forced.length > 0 ? [token, ...forced] : undefined);
+        forcedEvaluated += forced.length;
       }
     } finally {
       await iterator.return();
     }
     const rest = text.slice(shown).replace(/\uFFFD+$/, "");
     if (rest.length > 0) {
-      if (shown === 0) firstTextAfter = generated.length;
+      if (shown === 0) firstTextAfter = decoded();
       options.onText?.(rest);
     }
     return {
       ...counts,
       text: text.replace(/\uFFFD+$/, ""),
       tokens: generated,
-      generatedTokens: generated.length,
+      generatedTokens: decoded(),
+      forcedTokens,
+      forcedEvaluated,
       firstTextAfter,
       stopReason,
     };
+  }
+
+  /**
+   * The tokens of the text `options.forced` says must follow what is generated so far, once the
+   * grammar has taken them; none when nothing is forced, or when they would not reproduce the text
+   * exactly or the grammar refuses them (then that text is decoded as usual).
+   */
+  #forced(
+    options: GenerateOptions,
+    grammar: LlamaGrammarEvaluationState | undefined,
+    generated: readonly Token[],
+  ): Token[] {
+    if (!options.forced || !grammar) return [];
+    const text = this.model.detokenize(generated);
+    const forced = text.endsWith("\uFFFD") ? "" : options.forced(text);
+    if (forced === "") return [];
+    const tokens = this.model.tokenize(forced, false, "trimLeadingSpace");
+    if (this.model.detokenize([...generated, ...tokens]) !== text + forced) return [];
+    return feedGrammar(grammar, tokens) ? tokens : [];
   }
 
   /** The text before a stop trigger the chat template defines, if the generation just produced one. */

@@ -314,7 +314,7 @@ export class Conversation {
    */
   async generate(options: GenerateOptions): Promise<Generation> {
     const generation = await this.bridge.generate(this.#tokens, options);
-    this.#evaluated += generation.evaluatedTokens;
+    this.#evaluated += generation.evaluatedTokens + generation.forcedEvaluated;
     this.#decoded += generation.generatedTokens;
     this.#tokens.push(...generation.tokens);
     return generation;

@@ -8,7 +8,8 @@ import { PlanParseError } from "../llm/errors.ts";
  * names limited to the planner-allowed commands. Its opening, `{"commands":[`, is the same every
  * time, so it is added to the context as tokens (evaluated in one batch) and the model decodes
  * only the rest, under a grammar (GBNF) that admits just the planner-allowed names and bounded
- * arguments and ends when the list closes. When the list is empty the answer follows at once as
+ * arguments and ends when the list closes. Inside the list, what the grammar forces is added as
+ * tokens too (forcedPlanText): the model decodes only where it has a choice. When the list is empty the answer follows at once as
  * free text in the same reply.
  *
  * Plan tokens are limited to printable ASCII without backslashes or line breaks, so each adds at
@@ -49,10 +50,20 @@ function repeat(rule: string, min: number, max: number): string {
   return [...required, ...optional].join(" ");
 }
 
+/** The names as the grammar spells them (a plugin's name could hold anything). */
+function grammarNames(commandNames: readonly string[]): string[] {
+  return commandNames.map((n) => n.replace(/[^a-z0-9_-]/gi, ""));
+}
+
+/** One character of an argument: printable ASCII without the quote and the backslash. */
+const ARG_CHAR = /^[\x20-\x21\x23-\x5B\x5D-\x7E]$/;
+
 /** The grammar of what follows PLAN_OPENING: the list's items, then `]}`. */
 export function planGrammarText(commandNames: readonly string[], limits: PlanLimits): string {
   if (commandNames.length === 0 || limits.commands === 0) return 'root ::= "]}"';
-  const names = commandNames.map((n) => JSON.stringify(n.replace(/[^a-z0-9_-]/gi, ""))).join(" | ");
+  const names = grammarNames(commandNames)
+    .map((n) => JSON.stringify(n))
+    .join(" | ");
   return [
     `root ::= ("]}" | item ${repeat('"," item', 0, limits.commands - 1)} "]}")`,
     `item ::= "{\\"name\\":\\"" name "\\",\\"args\\":[" args "]}"`,
@@ -61,6 +72,92 @@ export function planGrammarText(commandNames: readonly string[], limits: PlanLim
     // Printable ASCII without the quote and the backslash: no escape can stretch an argument.
     `arg ::= "\\"" ${repeat("[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]", 0, limits.argChars)} "\\""`,
   ].join("\n");
+}
+
+/**
+ * What the grammar admits as the only way on after `rest` (the plan so far, after PLAN_OPENING):
+ * `"name":"` after an item's `{`, the rest of a name once its start tells which, `","args":[`
+ * after it, `}` after the args, `]}` once the list is full. Empty where the model has a choice.
+ * These characters are forced: they are evaluated as one batch, not decoded token by token.
+ */
+export function forcedPlanText(rest: string, commandNames: readonly string[], limits: PlanLimits): string {
+  const names = grammarNames(commandNames);
+  let forced = "";
+  for (;;) {
+    const next = nextPlanChars(rest + forced, names, limits);
+    if (next?.size !== 1) return forced;
+    forced += [...next][0];
+  }
+}
+
+/** Reached the end of the text: these characters may come next (undefined: many, or the text is off). */
+class PlanEnd {
+  constructor(readonly next: ReadonlySet<string> | undefined) {}
+}
+
+/** The characters the plan grammar admits right after `text`; a recognizer of planGrammarText. */
+function nextPlanChars(
+  text: string,
+  names: readonly string[],
+  limits: PlanLimits,
+): ReadonlySet<string> | undefined {
+  let i = 0;
+  const peek = (choices: readonly string[]): string => {
+    if (i === text.length) throw new PlanEnd(new Set(choices));
+    if (!choices.includes(text[i]!)) throw new PlanEnd(undefined);
+    return text[i]!;
+  };
+  const literal = (expected: string) => {
+    for (const c of expected) {
+      peek([c]);
+      i++;
+    }
+  };
+  const name = () => {
+    let typed = "";
+    for (;;) {
+      const candidates = names.filter((n) => n.startsWith(typed));
+      const next = new Set(candidates.filter((n) => n.length > typed.length).map((n) => n[typed.length]!));
+      if (candidates.includes(typed)) next.add('"');
+      if (peek([...next]) === '"') return;
+      typed += text[i++];
+    }
+  };
+  const arg = () => {
+    literal('"');
+    for (let length = 0; ; length++) {
+      if (i === text.length) throw new PlanEnd(length < limits.argChars ? undefined : new Set(['"']));
+      if (text[i] === '"') break;
+      if (length === limits.argChars || !ARG_CHAR.test(text[i]!)) throw new PlanEnd(undefined);
+      i++;
+    }
+    i++;
+  };
+  const item = () => {
+    literal('{"name":"');
+    name();
+    literal('","args":[');
+    for (let args = 0; ; args++) {
+      const choices = args === 0 ? ['"', "]"] : args < limits.argsPerCommand ? [",", "]"] : ["]"];
+      if (peek(limits.argsPerCommand === 0 ? ["]"] : choices) === "]") break;
+      if (args > 0) literal(",");
+      arg();
+    }
+    literal("]}");
+  };
+  try {
+    if (names.length > 0 && limits.commands > 0 && peek(["]", "{"]) === "{")
+      for (let items = 1; ; items++) {
+        item();
+        if (peek(items < limits.commands ? [",", "]"] : ["]"]) === "]") break;
+        literal(",");
+      }
+    literal("]}");
+    return i === text.length ? new Set() : undefined;
+  } catch (end) {
+    if (end instanceof PlanEnd) return end.next;
+    throw end;
+  }
 }
 
 /** The most tokens the rest of a plan can take: one per character of the longest one admitted. */

@@ -4,6 +4,7 @@ import { ContextOverflowError } from "../llm/errors.ts";
 import {
   createPlanGrammar,
   fitPlanLimits,
+  forcedPlanText,
   isCompletePlan,
   PLAN_OPENING,
   PLAN_SHAPES,
@@ -18,8 +19,10 @@ import type { PassCount } from "./turn-timings.ts";
 /**
  * The plan step of a turn: the turn's message (new excerpts and the question) joins the
  * conversation, the reply's fixed opening `{"commands":[` is added as tokens, and the model
- * decodes only the rest of the list under its grammar. Room for the plan and a full answer is
- * made first, so a turn that cannot fit fails here with one line naming the setting to change.
+ * decodes only the rest of the list under its grammar; what the grammar forces inside the list
+ * (`"name":"`, the end of a name, `","args":[`) is added as tokens too, in one batch. Room for
+ * the plan and a full answer is made first, so a turn that cannot fit fails here with one line
+ * naming the setting to change.
  */
 
 export const CONTEXT_SETTING =
@@ -96,7 +99,7 @@ export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass
   if (options.given) {
     conversation.appendText(JSON.stringify(options.given).slice(PLAN_OPENING.length));
     const count = await conversation.evaluate(signal);
-    return { plan: options.given, pass: { pass: "plan", ...count, generatedTokens: 0 } };
+    return { plan: options.given, pass: { pass: "plan", ...count, generatedTokens: 0, forcedTokens: 0 } };
   }
   const generation = await conversation.generate({
     maxTokens: planTokenBound(commandNames, limits),
@@ -106,6 +109,7 @@ export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass
     grammar: await createPlanGrammar(conversation.bridge.model.llama, commandNames, limits),
     tokenBias: planTokenBias(conversation.bridge.model),
     isComplete: isCompletePlan,
+    forced: (rest) => forcedPlanText(rest, commandNames, limits),
     signal,
   });
   signal.throwIfAborted();
@@ -117,6 +121,7 @@ export async function plan(options: PlanStepOptions): Promise<{ plan: Plan; pass
       reusedTokens: generation.reusedTokens,
       evaluatedTokens: generation.evaluatedTokens,
       generatedTokens: generation.generatedTokens,
+      forcedTokens: generation.forcedTokens,
     },
   };
 }

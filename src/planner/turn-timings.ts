@@ -4,7 +4,10 @@ import type { PrefixSource } from "../llm/conversation.ts";
 /** What one generation of a turn (the plan, the answer) found in the context and added to it. */
 export interface PassCount extends EvaluationCount {
   pass: "plan" | "respond";
+  /** Decode steps... */
   generatedTokens: number;
+  /** ...and tokens the plan's grammar forced, added in batches instead. */
+  forcedTokens: number;
 }
 
 /** A turn's figures, as `ember ask --json`, the transcript and the log give them. */

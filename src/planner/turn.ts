@@ -153,6 +153,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
       reusedTokens: generation.reusedTokens,
       evaluatedTokens: generation.evaluatedTokens,
       generatedTokens: generation.generatedTokens,
+      forcedTokens: 0,
     });
     timings.evaluatedBeforeAnswer = answerFrom.evaluated - before.evaluated + generation.evaluatedTokens;
     timings.decodedBeforeAnswer =

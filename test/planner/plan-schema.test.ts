@@ -4,6 +4,7 @@ import { LlmError, PlanParseError } from "../../src/llm/errors.ts";
 import {
   createPlanGrammar,
   fitPlanLimits,
+  forcedPlanText,
   isCompletePlan,
   PLAN_OPENING,
   PLAN_SHAPES,
@@ -48,6 +49,42 @@ describe("plan parsing", () => {
   });
 });
 
+describe("forced plan text: what the grammar admits as the only way on", () => {
+  const names = ["status", "search", "history", "logs", "log"];
+  const limits = { commands: 2, argsPerCommand: 2, argChars: 4 };
+  const forced = (rest: string) => forcedPlanText(rest, names, limits);
+
+  test("the fixed parts of an item, and a name once its start tells which", () => {
+    expect(forced("")).toBe("");
+    expect(forced("]")).toBe("}");
+    expect(forced("{")).toBe('"name":"');
+    expect(forced('{"name":"s')).toBe("");
+    expect(forced('{"name":"st')).toBe('atus","args":[');
+    expect(forced('{"name":"h')).toBe('istory","args":[');
+    // `log` may stop there or go on to `logs`.
+    expect(forced('{"name":"log')).toBe("");
+    expect(forced('{"name":"logs')).toBe('","args":[');
+    expect(forced('{"name":"status","args":[')).toBe("");
+    expect(forced('{"name":"status","args":[]')).toBe("}");
+    expect(forced('{"name":"status","args":[]},')).toBe('{"name":"');
+  });
+
+  test("bounds force closings: a full argument, a full argument list, a full command list", () => {
+    expect(forced('{"name":"status","args":["ab')).toBe("");
+    expect(forced('{"name":"status","args":["abcd')).toBe('"');
+    expect(forced('{"name":"status","args":["a","b"')).toBe("]}");
+    expect(forced('{"name":"status","args":[]},{"name":"log","args":[]}')).toBe("]}");
+    expect(forcedPlanText("", [], limits)).toBe("]}");
+  });
+
+  test("nothing after a whole plan or after text the grammar does not admit", () => {
+    expect(forced('{"name":"status","args":[]}]}')).toBe("");
+    expect(forced("xx")).toBe("");
+    expect(forced('{"name":"config')).toBe("");
+    expect(forced('{"name":"status","args":["a\\')).toBe("");
+  });
+});
+
 test("a tight context gets tighter limits, and fewer commands before none", () => {
   const roomy = fitPlanLimits(NAMES, 4, 100_000)!;
   expect(roomy).toEqual({ ...PLAN_SHAPES[0]!, commands: 4 });
@@ -75,6 +112,7 @@ describe("grammar-constrained plans from a real model", () => {
     const grammar = await createPlanGrammar(bridge.model.llama, NAMES, limits);
     const bound = planTokenBound(NAMES, limits);
     const named = new Set<string>();
+    let forcedSome = false;
     for (const seed of [1, 2, 3, 4, 5, 6]) {
       const prompt = [
         ...bridge.renderChat([
@@ -91,9 +129,13 @@ describe("grammar-constrained plans from a real model", () => {
         grammar,
         tokenBias: planTokenBias(bridge.model),
         isComplete: isCompletePlan,
+        forced: (rest) => forcedPlanText(rest, NAMES, limits),
       });
       expect(generation.stopReason).toBe("complete");
-      expect(generation.generatedTokens).toBeLessThanOrEqual(bound);
+      expect(generation.tokens.length).toBeLessThanOrEqual(bound);
+      expect(generation.generatedTokens + generation.forcedTokens).toBe(generation.tokens.length);
+      if (JSON.parse(PLAN_OPENING + generation.text).commands.length > 0)
+        forcedSome ||= generation.forcedTokens > 0;
       const plan = parsePlan(PLAN_OPENING + generation.text, NAMES, 4);
       expect(plan.commands.length).toBeLessThanOrEqual(4);
       for (const command of plan.commands) {
@@ -105,6 +147,8 @@ describe("grammar-constrained plans from a real model", () => {
     }
     // Random weights still pick commands now and then: the grammar admits them, not only `]}`.
     expect(named.size).toBeGreaterThan(0);
+    // A named command's fixed parts were added, not decoded, and the grammar went on past them.
+    expect(forcedSome).toBe(true);
   }, 120_000);
 
   test("with no planner-allowed command the only plan is the empty list", async () => {
