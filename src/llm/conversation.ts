@@ -93,6 +93,8 @@ export class Conversation {
   #evaluated = 0;
   #decoded = 0;
   #dropped = 0;
+  /** The excerpts a speculative prefill laid out after the conversation, in its order. */
+  #prefilledExcerpts: string[] = [];
 
   constructor(options: ConversationOptions) {
     this.bridge = options.bridge;
@@ -133,6 +135,14 @@ export class Conversation {
     return new Set(this.#turns.flatMap((t) => t.excerpts.map((e) => e.id)));
   }
 
+  /**
+   * The excerpts (ids, in order) of the last speculative prefill, until a turn begins: a turn that
+   * lays them out first, in this order, keeps the tokens evaluated for them.
+   */
+  get prefilledExcerpts(): readonly string[] {
+    return this.#prefilledExcerpts;
+  }
+
   /** Running totals: tokens handed to llama.cpp to evaluate, decode steps, tokens erased. */
   get counters(): { evaluated: number; decoded: number; dropped: number } {
     return { evaluated: this.#evaluated, decoded: this.#decoded, dropped: this.#dropped };
@@ -163,6 +173,7 @@ export class Conversation {
     this.#turns = [];
     this.#turnNumbers = [];
     this.#turnsStarted = 0;
+    this.#prefilledExcerpts = [];
     const held = this.bridge.contextTokens;
     if (held.length >= prefix.length && prefix.every((t, i) => held[i] === t)) {
       await this.#sync(options.signal);
@@ -203,6 +214,7 @@ export class Conversation {
       excerpts: message.excerpts.map((e) => ({ ...e, start: e.start + base, end: e.end + base })),
     });
     this.#turnNumbers.push(++this.#turnsStarted);
+    this.#prefilledExcerpts = [];
     this.#appendMessage(message.tokens);
     return message.tokens.length;
   }
@@ -300,9 +312,14 @@ export class Conversation {
   /**
    * Evaluates `extra` after the conversation without adding it (a speculative prefill while the
    * operator types): a later turn keeps whatever of it matches what it really adds, and the
-   * sequence drops the rest at the next evaluation.
+   * sequence drops the rest at the next evaluation. `excerptIds` are the excerpts it lays out.
    */
-  async prefill(extra: readonly Token[], signal?: AbortSignal): Promise<EvaluationCount> {
+  async prefill(
+    extra: readonly Token[],
+    signal?: AbortSignal,
+    excerptIds: readonly string[] = [],
+  ): Promise<EvaluationCount> {
+    this.#prefilledExcerpts = [...excerptIds];
     const count = await this.bridge.evaluate([...this.#tokens, ...extra], signal);
     this.#evaluated += count.evaluatedTokens;
     return count;

@@ -11,7 +11,9 @@ import { groundQuestion } from "./grounding.ts";
  * The message lists them in reading order (file, page or chapter, line), not by score: as a
  * question is typed, each word reshuffles the scores of much the same excerpts, and in score
  * order every reshuffle would make the prefilled tokens useless from the first excerpt that moved.
- * In reading order only an excerpt that comes or goes does. The records keep the score order.
+ * In reading order only an excerpt that comes or goes does. Excerpts a prefill has laid out
+ * already come first, in its order, so one that a later word adds goes after them instead of
+ * in between. The records keep the score order.
  */
 export function retrieveForTurn(
   app: App,
@@ -26,9 +28,14 @@ export function retrieveForTurn(
     app.logger,
     conversation.excerptIds,
   );
+  const prefilled = conversation.prefilledExcerpts;
+  const rank = (e: Excerpt) => {
+    const at = prefilled.indexOf(e.id);
+    return at < 0 ? prefilled.length : at;
+  };
   return {
     excerpts: [...grounding.excerpts.added]
-      .sort(inReadingOrder)
+      .sort((a, b) => rank(a) - rank(b) || inReadingOrder(a, b))
       .map((e) => ({ id: e.id, text: renderExcerpt(e) })),
     grounding: groundingRecords(grounding.excerpts),
   };

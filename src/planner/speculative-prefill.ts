@@ -13,7 +13,8 @@ import { startConversation } from "./turn.ts";
  * Prefill while the operator types. For the plain-language line so far, the turn's message is
  * laid out as the plan step will lay it out (the excerpts the turn would add, picked as the turn
  * picks them, then the question) and evaluated after the conversation, in the background, in
- * small slices. Only the question's complete words go in: the word being typed would change.
+ * small slices. Only the question's complete words go in, to the pick as to the message: the
+ * word being typed would change.
  *
  * Nothing is added to the conversation: the tokens sit in the sequence after it. The turn that
  * follows keeps whatever of them matches what it really adds (the bridge's common-prefix rule)
@@ -106,8 +107,9 @@ export class SpeculativePrefill {
     // The first question of a session finds its static prefix evaluated (or loaded) already.
     await startConversation(target, prompts, signal);
     if (signal.aborted) return;
-    const { excerpts } = retrieveForTurn(app, conversation, text);
-    const words = text.slice(0, Math.max(0, text.search(/\s\S*$/)));
+    // The pick too is for complete words only: a word half typed matches nothing it will.
+    const words = completeWords(text);
+    const { excerpts } = retrieveForTurn(app, conversation, words);
     const whole = conversation.turnTokens(turnMessage(prompts.planner, text, excerpts));
     const sure = conversation.turnTokens(turnMessage(prompts.planner, words, excerpts));
     const message = whole.slice(0, commonPrefixLength(whole, sure));
@@ -127,7 +129,11 @@ export class SpeculativePrefill {
       const end = Math.min(tokens.length, done + SPECULATIVE_SLICE_TOKENS);
       this.#inFlight = end - done;
       try {
-        await conversation.prefill(tokens.slice(0, end), signal);
+        await conversation.prefill(
+          tokens.slice(0, end),
+          signal,
+          excerpts.map((e) => e.id),
+        );
       } finally {
         this.#inFlight = 0;
       }
@@ -142,6 +148,15 @@ export class SpeculativePrefill {
         ...(signal.aborted ? { stopped: true } : {}),
       });
   }
+}
+
+/**
+ * The line up to its last complete word: one followed by a space, or ending the line with a
+ * question mark or other closing punctuation (what the operator types just before Enter).
+ */
+export function completeWords(text: string): string {
+  if (/[?.!:;,)"']$/.test(text)) return text;
+  return text.slice(0, Math.max(0, text.search(/\s\S*$/)));
 }
 
 /** The sequence's tokens after the conversation's, when it holds the conversation at all. */

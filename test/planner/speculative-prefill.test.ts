@@ -7,7 +7,11 @@ import { Conversation } from "../../src/llm/conversation.ts";
 import { turnMessage } from "../../src/planner/plan.ts";
 import { loadPrompts } from "../../src/planner/prompts.ts";
 import { retrieveForTurn } from "../../src/planner/retrieve.ts";
-import { SPECULATIVE_SLICE_TOKENS, SpeculativePrefill } from "../../src/planner/speculative-prefill.ts";
+import {
+  completeWords,
+  SPECULATIVE_SLICE_TOKENS,
+  SpeculativePrefill,
+} from "../../src/planner/speculative-prefill.ts";
 import { Transcript } from "../../src/planner/transcript.ts";
 import { runTurn } from "../../src/planner/turn.ts";
 import { updateIndex } from "../../src/vault/index.ts";
@@ -116,6 +120,35 @@ describe("speculative prefill", () => {
       heldTokens,
     );
   }, 60_000);
+
+  test("an excerpt a later word adds goes after the ones prefilled, which stay", async () => {
+    const typed = "When is the fuel filter changed, and how tall is the ";
+    const asked = `${typed}antenna mast?`;
+    // Read in file order, the antenna's excerpt would come before the fuel's, in front of what was prefilled.
+    const cold = bridge.model.detokenize(messageTokens(fresh(), asked));
+    expect(cold.indexOf("antenna mast is")).toBeLessThan(cold.indexOf("fuel filter of"));
+
+    const conversation = fresh();
+    const speculation = new SpeculativePrefill();
+    speculation.prefill({ app, owner: "a", conversation }, typed);
+    await speculation.finished();
+    const held = tail(conversation);
+    expect(bridge.model.detokenize(held)).toContain("fuel filter of");
+    expect(bridge.model.detokenize(held)).not.toContain("antenna mast is");
+    const message = messageTokens(conversation, asked);
+    // The turn keeps the fuel excerpt's tokens; what follows (the question) comes after the new one.
+    const kept = commonPrefixLength(message, held);
+    expect(bridge.model.detokenize(held.slice(0, kept))).toContain("changed monthly.");
+    expect(bridge.model.detokenize(message.slice(kept))).toStartWith("[docs/antenna.md:3");
+    await speculation.drop("a");
+  }, 60_000);
+
+  test("complete words: up to the last space, or all of a line that ends in punctuation", () => {
+    expect(completeWords("How do I ch")).toBe("How do I");
+    expect(completeWords("How do I check ")).toBe("How do I check");
+    expect(completeWords("before the relay handover?")).toBe("before the relay handover?");
+    expect(completeWords("antenna")).toBe("");
+  });
 
   test("a changed line keeps what the two share; a drop erases the rest", async () => {
     const conversation = fresh();
