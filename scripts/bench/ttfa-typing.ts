@@ -21,6 +21,8 @@ export interface TypedTurn {
   question: string;
   /** Tokens evaluated after Enter before the first answer byte: the turn's own, and the prefill slice still running. */
   afterEnterTokens: number;
+  /** The same, up to the plan's first decode step: what the prefill could spare, commands or not. */
+  afterEnterBeforePlan: number;
   turnEvaluatedBeforeAnswer: number;
   inFlightTokens: number;
   /** Speculative tokens waiting when the turn began. */
@@ -84,6 +86,7 @@ function turnFigures(lines: readonly LogLine[]): TurnFigures[] {
     const evaluated = Number(line.evaluatedBeforeAnswer);
     turns.push({
       afterEnterTokens: evaluated + settled.inFlightTokens,
+      afterEnterBeforePlan: Number(line.evaluatedBeforePlan) + settled.inFlightTokens,
       turnEvaluatedBeforeAnswer: evaluated,
       inFlightTokens: settled.inFlightTokens,
       prefilledTokens: settled.heldTokens,

@@ -52,11 +52,11 @@ export const ttfa: Section = async (ctx) => {
     // The REPL and the asks below load the model themselves.
     await bridge.dispose();
   }
-  // The REPL samples as an operator's does (it takes no seed): its plans differ from run to run.
+  // Greedy, as the REPL takes no seed: its plans repeat from run to run, as the asks' below do.
   const typed = await typeConversation({
     root: ctx.root,
     vaultDir: vault.dir,
-    env: vault.env,
+    env: { ...vault.env, LLAMA_CPP_TEMPERATURE: "0" },
     questions: questionTokens.map((_, i) => question(i + 1)),
     charsPerSecond: settings.sizes.typingCharsPerSecond,
     log: ctx.log,
@@ -86,6 +86,7 @@ export const ttfa: Section = async (ctx) => {
   // A command's output can only be evaluated once it ran: the target is for turns that run none.
   const typedQuiet = typedTurns.filter((t) => t.commands.length === 0);
   const typedWorst = largest(typedQuiet, (t) => t.afterEnterTokens / t.allowed);
+  const beforePlanWorst = largest(typedTurns, (t) => t.afterEnterBeforePlan / t.allowed);
   const echoes = typed.flatMap((t) => t.echoesMs);
   const echoMax = Math.max(...echoes);
 
@@ -101,7 +102,7 @@ export const ttfa: Section = async (ctx) => {
     section: "ttfa",
     figure: "turns 2+: naive ÷ Ember to the first answer byte (smallest)",
     value: naive
-      ? `turn ${naive.item.turn}: naive ${formatMs(naive.item.naive.ms)} vs Ember ${formatMs(naive.item.firstAnswerMs)}`
+      ? `turn ${naive.item.turn}: naive ${formatMs(naive.item.naive.ms)} vs Ember ${formatMs(naive.item.firstAnswerMs)}; naive ÷ bound ${(naive.item.naive.ms / naive.item.bound.ms).toFixed(2)} there, the most any design could reach (smallest over turns 2+: ${Math.min(...later.map((t) => t.naive.ms / t.bound.ms)).toFixed(2)})`
       : "no turn 2",
     ...(checks.naive ? { check: checks.naive } : {}),
   });
@@ -121,11 +122,18 @@ export const ttfa: Section = async (ctx) => {
       : `every typed turn ran a command (${typed.map((t) => t.commands.join("+")).join(", ")})`,
     ...(checks.typed ? { check: checks.typed } : {}),
   });
+  if (beforePlanWorst)
+    rows.push({
+      section: "ttfa",
+      figure: "typed, every turn: tokens evaluated after Enter before the plan's first decode step (worst)",
+      value: `turn ${beforePlanWorst.item.turn}: ${beforePlanWorst.item.afterEnterBeforePlan} vs question ${beforePlanWorst.item.allowed - TYPED_SLACK_TOKENS} + ${TYPED_SLACK_TOKENS} (the prefill's part, commands or not; no target)`,
+      ratio: beforePlanWorst.value,
+    });
   for (const t of typedTurns)
     rows.push({
       section: "ttfa",
       figure: `typed turn ${t.turn}: tokens evaluated after Enter before the first answer byte`,
-      value: `${t.afterEnterTokens} (question ${t.allowed - TYPED_SLACK_TOKENS}; ${t.prefilledTokens} prefilled while typing, ${t.inFlightTokens} in flight at Enter${t.commands.length > 0 ? `; ran ${t.commands.join(", ")}` : ""}); first answer byte ${t.firstAnswerMs === null ? "none" : formatMs(t.firstAnswerMs)} after Enter`,
+      value: `${t.afterEnterTokens}, ${t.afterEnterBeforePlan} of them before the plan (question ${t.allowed - TYPED_SLACK_TOKENS}; ${t.prefilledTokens} prefilled while typing, ${t.inFlightTokens} in flight at Enter${t.commands.length > 0 ? `; ran ${t.commands.join(", ")}` : ""}); first answer byte ${t.firstAnswerMs === null ? "none" : formatMs(t.firstAnswerMs)} after Enter`,
     });
   rows.push({
     section: "ttfa",

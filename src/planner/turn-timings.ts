@@ -18,6 +18,8 @@ export interface TurnTimings {
   respondMs: number;
   /** From the question to the first byte of the answer; null when no answer text came. */
   firstAnswerMs: number | null;
+  /** Tokens evaluated before the plan's first decode step: what a prefill while typing can spare. */
+  evaluatedBeforePlan: number;
   /** Tokens handed to llama.cpp to evaluate, and decode steps, before the first answer byte. */
   evaluatedBeforeAnswer: number;
   decodedBeforeAnswer: number;
@@ -45,6 +47,7 @@ export function emptyTimings(): TurnTimings {
     actMs: 0,
     respondMs: 0,
     firstAnswerMs: null,
+    evaluatedBeforePlan: 0,
     evaluatedBeforeAnswer: 0,
     decodedBeforeAnswer: 0,
     promptTokens: 0,

@@ -116,6 +116,7 @@ export async function runTurn(deps: TurnDeps, options: TurnOptions): Promise<Tur
     result.plan = planned.plan;
     // The static prefix, if this turn evaluated it, counts with the plan whose prompt starts with it.
     const prefixEvaluated = mark.evaluated - before.evaluated;
+    timings.evaluatedBeforePlan = planned.pass.evaluatedTokens + prefixEvaluated;
     timings.passes.push({
       ...planned.pass,
       evaluatedTokens: planned.pass.evaluatedTokens + prefixEvaluated,
