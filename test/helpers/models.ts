@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
 import { TINY_MODEL_DEFAULTS, type TinyModelOptions, tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
 import { writeGgufFile } from "../../scripts/gguf/writer.ts";
+import { LlamaBridge } from "../../src/llm/bridge.ts";
 import { loadLlama } from "../../src/llm/native.ts";
 
 export type { TinyModelOptions } from "../../scripts/gguf/tiny-model.ts";
@@ -41,6 +42,16 @@ let llama: Promise<Llama> | undefined;
 export function testLlama(): Promise<Llama> {
   llama ??= loadLlama();
   return llama;
+}
+
+/** Ember's bridge on the tiny model, one thread, the shared llama; dispose it when done. */
+export async function openTinyBridge(contextSize: number): Promise<LlamaBridge> {
+  return LlamaBridge.open({
+    modelPath: tinyModelPath(),
+    threads: TEST_THREADS,
+    contextSize,
+    llama: await testLlama(),
+  });
 }
 
 const models = new Map<string, Promise<LlamaModel>>();

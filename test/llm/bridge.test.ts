@@ -6,18 +6,13 @@ import { tinyModelFile } from "../../scripts/gguf/tiny-model.ts";
 import { writeGgufFile } from "../../scripts/gguf/writer.ts";
 import { LlamaBridge, nextPrefillSlice } from "../../src/llm/bridge.ts";
 import { ContextOverflowError, ModelFileError } from "../../src/llm/errors.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge, testLlama, tinyModelPath } from "../helpers/models.ts";
 
 let bridge: LlamaBridge;
 const dir = mkdtempSync(join(tmpdir(), "ember-bridge-"));
 
 beforeAll(async () => {
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 1024,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(1024);
 });
 afterAll(async () => {
   await bridge.dispose();

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatHistoryItem } from "node-llama-cpp";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { Conversation } from "../../src/llm/conversation.ts";
 import { ContextOverflowError } from "../../src/llm/errors.ts";
 import { STATE_LIMITS, StateFiles } from "../../src/llm/state-files.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 let bridge: LlamaBridge;
 const vaultDir = mkdtempSync(join(tmpdir(), "ember-conversation-"));
@@ -15,12 +15,7 @@ const SYSTEM = "You are a test. The static part every turn shares.";
 const SAMPLING = { temperature: 0, topP: 1 };
 
 beforeAll(async () => {
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 1024,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(1024);
 });
 afterAll(async () => {
   await bridge.dispose();

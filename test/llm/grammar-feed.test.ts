@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { LlamaGrammarEvaluationState } from "node-llama-cpp";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { feedGrammar } from "../../src/llm/grammar-feed.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 // feedGrammar reaches node-llama-cpp internals: these tests are what says they are still there.
 let bridge: LlamaBridge;
 beforeAll(async () => {
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 512,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(512);
 });
 afterAll(() => bridge.dispose());
 

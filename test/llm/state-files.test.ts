@@ -2,20 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { STATE_LIMITS, StateFiles } from "../../src/llm/state-files.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 let bridge: LlamaBridge;
 const vaultDir = mkdtempSync(join(tmpdir(), "ember-states-"));
 
 beforeAll(async () => {
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 1024,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(1024);
 });
 afterAll(async () => {
   await bridge.dispose();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { LlmError, PlanParseError } from "../../src/llm/errors.ts";
 import {
   createPlanGrammar,
@@ -12,7 +12,7 @@ import {
   planTokenBias,
   planTokenBound,
 } from "../../src/planner/plan-schema.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 const NAMES = ["status", "search", "history"];
 
@@ -98,12 +98,7 @@ test("a tight context gets tighter limits, and fewer commands before none", () =
 describe("grammar-constrained plans from a real model", () => {
   let bridge: LlamaBridge;
   beforeAll(async () => {
-    bridge = await LlamaBridge.open({
-      modelPath: tinyModelPath(),
-      threads: TEST_THREADS,
-      contextSize: 2048,
-      llama: await testLlama(),
-    });
+    bridge = await openTinyBridge(2048);
   });
   afterAll(() => bridge.dispose());
 

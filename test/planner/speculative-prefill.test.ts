@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../../src/app.ts";
-import { commonPrefixLength, LlamaBridge } from "../../src/llm/bridge.ts";
+import { commonPrefixLength, type LlamaBridge } from "../../src/llm/bridge.ts";
 import { Conversation } from "../../src/llm/conversation.ts";
 import { turnMessage } from "../../src/planner/plan.ts";
 import { loadPrompts } from "../../src/planner/prompts.ts";
@@ -16,7 +16,7 @@ import { Transcript } from "../../src/planner/transcript.ts";
 import { runTurn } from "../../src/planner/turn.ts";
 import { updateIndex } from "../../src/vault/index.ts";
 import { tempApp } from "../helpers/app.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 /**
  * Prefill while the operator types, on the tiny model: what it evaluates is exactly the turn's
@@ -42,12 +42,7 @@ beforeAll(async () => {
     "# Fuel\n\nThe fuel filter of the generator is changed monthly.\n",
   );
   await updateIndex(vault);
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 2048,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(2048);
 });
 afterAll(async () => {
   await bridge.dispose();

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import type { CommandSource, SlashCommand } from "../../src/commands/types.ts";
-import { LlamaBridge } from "../../src/llm/bridge.ts";
+import type { LlamaBridge } from "../../src/llm/bridge.ts";
 import { Conversation } from "../../src/llm/conversation.ts";
 import { STATE_LIMITS, StateFiles } from "../../src/llm/state-files.ts";
 import { type Plan, parsePlan } from "../../src/planner/plan-schema.ts";
@@ -11,7 +11,7 @@ import { Transcript } from "../../src/planner/transcript.ts";
 import { runTurn, type TurnResult } from "../../src/planner/turn.ts";
 import { updateIndex } from "../../src/vault/index.ts";
 import { tempApp } from "../helpers/app.ts";
-import { TEST_THREADS, testLlama, tinyModelPath } from "../helpers/models.ts";
+import { openTinyBridge } from "../helpers/models.ts";
 
 const calls: { source: CommandSource; args: readonly string[] }[] = [];
 
@@ -76,12 +76,7 @@ async function setup(env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   ({ app, vault, cleanup } = await setup());
-  bridge = await LlamaBridge.open({
-    modelPath: tinyModelPath(),
-    threads: TEST_THREADS,
-    contextSize: 2048,
-    llama: await testLlama(),
-  });
+  bridge = await openTinyBridge(2048);
 });
 afterAll(async () => {
   await bridge.dispose();
