@@ -18,7 +18,7 @@ import { startConversation } from "./turn.ts";
  *
  * Nothing is added to the conversation: the tokens sit in the sequence after it. The turn that
  * follows keeps whatever of them matches what it really adds (the bridge's common-prefix rule)
- * and evaluates only the rest; a newer line stops this one between two slices and keeps what the
+ * and evaluates only the rest; a newer line takes over from the next slice on and keeps what the
  * two share. `drop` erases them.
  */
 
@@ -46,27 +46,40 @@ export interface SettledPrefill {
   heldTokens: number;
 }
 
+/** What one line needs after the conversation, worked out once per line. */
+interface LineTokens {
+  text: string;
+  tokens: Token[];
+  excerptIds: string[];
+}
+
 export class SpeculativePrefill {
+  /** The newest line asked for; the loop always works toward it. */
+  #wanted: { target: SpeculationTarget; text: string } | undefined;
+  #running = false;
   #job: Promise<void> = Promise.resolve();
   #controller: AbortController | undefined;
   #target: SpeculationTarget | undefined;
   #inFlight = 0;
 
-  /** Starts preparing `text` (stopping what ran before between two slices); returns at once. */
+  /**
+   * Prepares `text` from now on; returns at once. A newer line does not stop the work: the next
+   * slice simply goes toward it, keeping what the two share. (Stopping at each key, as a typist
+   * at 6 keys a second does, left a slow model no time to evaluate anything.)
+   */
   prefill(target: SpeculationTarget, text: string): void {
-    this.#controller?.abort();
+    this.#wanted = { target, text };
+    if (this.#running) return;
+    this.#running = true;
     const controller = new AbortController();
     this.#controller = controller;
-    this.#target = target;
-    this.#job = this.#job
-      .then(() => this.#run(target, text, controller.signal))
-      .catch((error: Error) => {
-        if (!controller.signal.aborted)
-          target.app.logger.log.warn("prefill failed", { error: error.message });
-      });
+    this.#job = this.#loop(controller.signal).catch((error: Error) => {
+      this.#running = false;
+      if (!controller.signal.aborted) target.app.logger.log.warn("prefill failed", { error: error.message });
+    });
   }
 
-  /** Resolves once the prefill in progress has finished (or was stopped). */
+  /** Resolves once the prefill has caught up with the newest line (or was stopped). */
   finished(): Promise<void> {
     return this.#job;
   }
@@ -77,6 +90,7 @@ export class SpeculativePrefill {
    */
   async settle(): Promise<SettledPrefill> {
     const inFlightTokens = this.#inFlight;
+    this.#wanted = undefined;
     this.#controller?.abort();
     await this.#job;
     const conversation = this.#target?.conversation;
@@ -85,7 +99,7 @@ export class SpeculativePrefill {
 
   /** Stops, waits, and erases what was prepared for `owner` (what another owner prepared stays). */
   async drop(owner: string): Promise<void> {
-    const target = this.#target;
+    const target = this.#wanted?.target ?? this.#target;
     if (target?.owner !== owner) return;
     await this.settle();
     this.#target = undefined;
@@ -97,57 +111,82 @@ export class SpeculativePrefill {
     target.app.logger.log.info("prefill dropped", { tokens: tail });
   }
 
-  async #run(target: SpeculationTarget, text: string, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
-    const { app, conversation } = target;
-    const { llm } = app.settings.config;
-    const prompts = loadConfiguredPrompts(app);
-    await target.claimSequence?.();
-    if (signal.aborted) return;
-    // The first question of a session finds its static prefix evaluated (or loaded) already.
-    await startConversation(target, prompts, signal);
-    if (signal.aborted) return;
-    // The pick too is for complete words only: a word half typed matches nothing it will.
-    const words = completeWords(text);
-    const { excerpts } = retrieveForTurn(app, conversation, words);
-    const whole = conversation.turnTokens(turnMessage(prompts.planner, text, excerpts));
-    const sure = conversation.turnTokens(turnMessage(prompts.planner, words, excerpts));
-    const message = whole.slice(0, commonPrefixLength(whole, sure));
-    // The room the plan step will make for this message, made now as far as older turns'
-    // excerpts go (the turn would erase those first anyway); no whole turn goes before Enter, so
-    // what does not fit then waits for the turn.
-    const commandNames = app.commands.plannerAllowed().map((c) => c.name);
-    const room = roomAfterMessage(conversation, commandNames, llm);
-    if (conversation.free < message.length + room)
-      await conversation.makeRoom(message.length + room, undefined, { wholeTurns: false }).catch((error) => {
-        if (!(error instanceof ContextOverflowError)) throw error;
-      });
-    const tokens = message.slice(0, Math.max(0, conversation.free - room));
-    let done = commonPrefixLength(heldAfter(conversation), tokens);
-    const reused = done;
-    while (done < tokens.length && !signal.aborted) {
-      const end = Math.min(tokens.length, done + SPECULATIVE_SLICE_TOKENS);
+  /** One slice at a time toward the newest line, until it is all evaluated or a stop comes. */
+  async #loop(signal: AbortSignal): Promise<void> {
+    let ready: SpeculationTarget | undefined;
+    let line: LineTokens | undefined;
+    let evaluated = 0;
+    for (;;) {
+      const wanted = this.#wanted;
+      if (!wanted || signal.aborted) {
+        // Decided and cleared in one step: a line asked for from here on starts a new loop.
+        this.#running = false;
+        if (evaluated > 0)
+          (ready ?? wanted?.target)?.app.logger.log.info("prefill", {
+            excerpts: line?.excerptIds.length ?? 0,
+            tokens: line?.tokens.length ?? 0,
+            evaluated,
+            ...(signal.aborted ? { stopped: true } : {}),
+          });
+        return;
+      }
+      const { target, text } = wanted;
+      if (ready?.owner !== target.owner || ready.conversation !== target.conversation) {
+        this.#target = target;
+        await target.claimSequence?.();
+        if (signal.aborted) continue;
+        // The first question of a session finds its static prefix evaluated (or loaded) already.
+        await startConversation(target, loadConfiguredPrompts(target.app), signal);
+        ready = target;
+        line = undefined;
+        continue;
+      }
+      if (line?.text !== text) line = await lineTokens(target, text);
+      const { conversation } = target;
+      const done = commonPrefixLength(heldAfter(conversation), line.tokens);
+      if (done >= line.tokens.length) {
+        // Caught up: idle until a newer line comes.
+        if (this.#wanted === wanted) this.#wanted = undefined;
+        continue;
+      }
+      const end = Math.min(line.tokens.length, done + SPECULATIVE_SLICE_TOKENS);
       this.#inFlight = end - done;
       try {
-        await conversation.prefill(
-          tokens.slice(0, end),
-          signal,
-          excerpts.map((e) => e.id),
-        );
+        await conversation.prefill(line.tokens.slice(0, end), signal, line.excerptIds);
       } finally {
         this.#inFlight = 0;
       }
-      done = end;
+      evaluated += end - done;
     }
-    if (done > reused)
-      app.logger.log.info("prefill", {
-        excerpts: excerpts.length,
-        tokens: tokens.length,
-        reused,
-        evaluated: done - reused,
-        ...(signal.aborted ? { stopped: true } : {}),
-      });
   }
+}
+
+/**
+ * The tokens `text` adds after the conversation as the plan step will lay them out, up to its
+ * last complete word, cut to what fits before the room the turn needs; the room is made now as
+ * far as older turns' excerpts go (the turn would erase those first anyway). No whole turn goes
+ * before Enter, so what does not fit then waits for the turn.
+ */
+async function lineTokens(target: SpeculationTarget, text: string): Promise<LineTokens> {
+  const { app, conversation } = target;
+  const prompts = loadConfiguredPrompts(app);
+  // The pick too is for complete words only: a word half typed matches nothing it will.
+  const words = completeWords(text);
+  const { excerpts } = retrieveForTurn(app, conversation, words);
+  const whole = conversation.turnTokens(turnMessage(prompts.planner, text, excerpts));
+  const sure = conversation.turnTokens(turnMessage(prompts.planner, words, excerpts));
+  const message = whole.slice(0, commonPrefixLength(whole, sure));
+  const commandNames = app.commands.plannerAllowed().map((c) => c.name);
+  const room = roomAfterMessage(conversation, commandNames, app.settings.config.llm);
+  if (conversation.free < message.length + room)
+    await conversation.makeRoom(message.length + room, undefined, { wholeTurns: false }).catch((error) => {
+      if (!(error instanceof ContextOverflowError)) throw error;
+    });
+  return {
+    text,
+    tokens: message.slice(0, Math.max(0, conversation.free - room)),
+    excerptIds: excerpts.map((e) => e.id),
+  };
 }
 
 /**

@@ -138,6 +138,35 @@ describe("speculative prefill", () => {
     await speculation.drop("a");
   }, 60_000);
 
+  test("lines that come faster than a slice takes do not stop the work: each slice goes to the newest", async () => {
+    const conversation = fresh();
+    const speculation = new SpeculativePrefill();
+    const target = { app, owner: "a", conversation };
+    const words = QUESTION.split(" ");
+    const lines = words.map((_, i) => `${words.slice(0, i + 1).join(" ")} `);
+    let next = 1;
+    let whileTyping = 0;
+    // A key arrives while every slice is being evaluated, as at 6 keys a second on a slow model.
+    const prefill = conversation.prefill.bind(conversation);
+    conversation.prefill = async (extra, signal, ids) => {
+      const typing = next < lines.length;
+      if (typing) speculation.prefill(target, lines[next++]!);
+      const count = await prefill(extra, signal, ids);
+      if (typing) whileTyping += count.evaluatedTokens;
+      return count;
+    };
+    speculation.prefill(target, lines[0]!);
+    await speculation.finished();
+    expect(next).toBe(lines.length);
+    expect(whileTyping).toBeGreaterThan(SPECULATIVE_SLICE_TOKENS);
+    // And it caught up with the last line.
+    expect(tail(conversation)).toEqual(
+      messageTokens(conversation, QUESTION.trim()).slice(0, tail(conversation).length),
+    );
+    expect(bridge.model.detokenize(tail(conversation))).toContain("relay handover?");
+    await speculation.drop("a");
+  }, 60_000);
+
   test("complete words: up to the last space, or all of a line that ends in punctuation", () => {
     expect(completeWords("How do I ch")).toBe("How do I");
     expect(completeWords("How do I check ")).toBe("How do I check");
