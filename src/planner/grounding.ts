@@ -17,7 +17,7 @@ export interface TurnGrounding {
 
 /**
  * The vault's grounding for one question. `held` names what the conversation already holds, so
- * it is not added again; the core documents always count as held. An index that cannot be opened
+ * it is not added again (`keep`: windows prefilled but not held yet, see PickOptions); the core documents always count as held. An index that cannot be opened
  * leaves the core documents alone (and a warning in the log): a question is never refused for it.
  */
 export function groundQuestion(
@@ -27,13 +27,14 @@ export function groundQuestion(
   countTokens: CountTokens,
   logger: EmberLogger,
   held: ReadonlySet<string> = new Set(),
+  keep: ReadonlySet<string> = new Set(),
 ): TurnGrounding {
   const core = renderCoreDocuments(readCoreDocuments(vaultDir), settings.coreTokens, countTokens);
   const exclude = new Set([...held, ...core.ids]);
   try {
     const index = openVaultIndex(vaultDir);
     try {
-      const excerpts = pickExcerpts(index, question, { ...settings, exclude, countTokens });
+      const excerpts = pickExcerpts(index, question, { ...settings, exclude, keep, countTokens });
       const text = [core.text, renderExcerpts(excerpts.added)].filter((t) => t !== "").join("\n\n");
       return { text, staticText: core.text, excerpts };
     } finally {

@@ -13,7 +13,8 @@ import { groundQuestion } from "./grounding.ts";
  * order every reshuffle would make the prefilled tokens useless from the first excerpt that moved.
  * In reading order only an excerpt that comes or goes does. Excerpts a prefill has laid out
  * already come first, in its order, so one that a later word adds goes after them instead of
- * in between. The records keep the score order.
+ * in between, and keep their windows while those hold the best line (a later word moves the
+ * best line within a page, and with it the window). The records keep the score order.
  */
 export function retrieveForTurn(
   app: App,
@@ -27,6 +28,7 @@ export function retrieveForTurn(
     (text) => conversation.countTokens(text),
     app.logger,
     conversation.excerptIds,
+    new Set(conversation.prefilledExcerpts),
   );
   const prefilled = conversation.prefilledExcerpts;
   const rank = (e: Excerpt) => {

@@ -37,6 +37,12 @@ export interface PickOptions extends ExcerptLimits {
   exclude?: ReadonlySet<string>;
   /** The model's tokenizer; `estimateTokens` when omitted. */
   countTokens?: CountTokens;
+  /**
+   * Ids of windows laid out already but not yet in the conversation (a prefill while the operator
+   * types): a hit whose best line falls inside one keeps that window as it is, so the tokens
+   * evaluated for it stay valid. It holds the line the question matches best either way.
+   */
+  keep?: ReadonlySet<string>;
 }
 
 export interface ExcerptPick {
@@ -54,6 +60,7 @@ export function pickExcerpts(index: VaultIndex, question: string, options: PickO
 function selectExcerpts(hits: readonly SearchHit[], options: PickOptions): ExcerptPick {
   const count = options.countTokens ?? estimateTokens;
   const held = heldLines(options.exclude ?? new Set());
+  const kept = heldLines(options.keep ?? new Set());
   const pick: ExcerptPick = { added: [], held: [] };
   // The cut is relative to the best hit overall, held or not: a question whose best excerpt is
   // already in the conversation must not pull in weaker ones in its place.
@@ -68,7 +75,9 @@ function selectExcerpts(hits: readonly SearchHit[], options: PickOptions): Excer
     const heldHere = held.get(textOf(locationOf(hit))) ?? [];
     const isHeld = (i: number) => heldHere.some(([a, b]) => fileLine(hit, i) >= a && fileLine(hit, i) <= b);
     const centre = centreLine(lines, hit.lineMatches);
-    const range = windowAround(lines, centre, options.windowLines, (i) => !isHeld(i));
+    const range =
+      keptWindow(hit, lines.length, centre, kept, isHeld) ??
+      windowAround(lines, centre, options.windowLines, (i) => !isHeld(i));
     const column = hit.lineMatches[centre]?.column ?? 0;
     const fitsAlone = (window: FittedWindow) => count(block(hit, window)) <= options.windowTokens;
     if (isHeld(centre)) {
@@ -128,7 +137,23 @@ function excerpt(hit: SearchHit, window: FittedWindow, count: CountTokens): Exce
   };
 }
 
-/** The line ranges the excluded ids cover, by text (a file, or a page or chapter of one). */
+/** The kept window (as chunk lines) holding the hit's best line and nothing held; undefined if none. */
+function keptWindow(
+  hit: SearchHit,
+  lineCount: number,
+  centre: number,
+  kept: Map<string, [number, number][]>,
+  isHeld: (index: number) => boolean,
+): LineRange | undefined {
+  const line = fileLine(hit, centre);
+  const found = (kept.get(textOf(locationOf(hit))) ?? []).find(([a, b]) => a <= line && line <= b);
+  if (!found || found[0] < hit.lineStart || found[1] > hit.lineEnd) return undefined;
+  const range = { first: found[0] - hit.lineStart, last: Math.min(found[1] - hit.lineStart, lineCount - 1) };
+  for (let i = range.first; i <= range.last; i++) if (isHeld(i)) return undefined;
+  return range;
+}
+
+/** The line ranges the ids cover, by text (a file, or a page or chapter of one). */
 function heldLines(exclude: ReadonlySet<string>): Map<string, [number, number][]> {
   const byText = new Map<string, [number, number][]>();
   for (const id of exclude) {

@@ -124,6 +124,36 @@ describe("pickExcerpts", () => {
     }
   });
 
+  test("a kept window (prefilled while typing) stays as it is while it holds the best line", async () => {
+    const page = [
+      "# Radio",
+      "",
+      "## Mast",
+      ...filler(4, "mast"),
+      "Tune the antenna on the mast before the relay handover.",
+      ...filler(1, "mast"),
+      "Check the antenna cable and the mast guy lines for ice and water.",
+      ...filler(4, "mast"),
+      "Grease the winch every month.",
+      "",
+    ].join("\n");
+    const index = await indexedVault({ "docs/radio/mast.md": page });
+    // As typed so far, the best line is the tuning one (line 8); the whole question moves it to the cable line (10).
+    const [typed] = pickExcerpts(index, "tune the antenna", limits).added;
+    expect(typed!.location.lines).toEqual([6, 10]);
+    const asked = "tune the antenna and check its cable for ice and water";
+    const [own] = pickExcerpts(index, asked, limits).added;
+    expect(own!.location.lines).toEqual([8, 12]);
+    const [kept] = pickExcerpts(index, asked, { ...limits, keep: new Set([typed!.id]) }).added;
+    expect(kept!.id).toBe(typed!.id);
+    // A kept window that does not hold the best line is not kept.
+    const elsewhere = pickExcerpts(index, "grease the winch", {
+      ...limits,
+      keep: new Set([typed!.id]),
+    }).added;
+    expect(elsewhere[0]!.location.lines).toEqual([13, 15]);
+  });
+
   test("a window too long for windowTokens keeps the matching line, cut around the match", async () => {
     const long = `${"Lorem ipsum dolor sit amet. ".repeat(40)}Tune the antenna here. ${"Consectetur adipiscing elit. ".repeat(40)}`;
     const index = await indexedVault({ "docs/long.md": `# Manual\n\nbefore\n${long}\nafter\n` });
