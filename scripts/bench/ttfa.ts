@@ -83,10 +83,13 @@ export const ttfa: Section = async (ctx) => {
     turn: i + 1,
     allowed: questionTokens[i]! + TYPED_SLACK_TOKENS,
   }));
-  // A command's output can only be evaluated once it ran: the target is for turns that run none.
+  // A command's output can only be evaluated once it ran: in a turn that runs commands, what the
+  // target is about (what the prefill left to read) is what came before the plan's first decode
+  // step, which in a turn that runs none is all there is before the answer.
   const typedQuiet = typedTurns.filter((t) => t.commands.length === 0);
-  const typedWorst = largest(typedQuiet, (t) => t.afterEnterTokens / t.allowed);
-  const beforePlanWorst = largest(typedTurns, (t) => t.afterEnterBeforePlan / t.allowed);
+  const leftToRead = (t: (typeof typedTurns)[number]) =>
+    t.commands.length === 0 ? t.afterEnterTokens : t.afterEnterBeforePlan;
+  const typedWorst = largest(typedTurns, (t) => leftToRead(t) / t.allowed);
   const echoes = typed.flatMap((t) => t.echoesMs);
   const echoMax = Math.max(...echoes);
 
@@ -116,19 +119,12 @@ export const ttfa: Section = async (ctx) => {
   });
   rows.push({
     section: "ttfa",
-    figure: `typed at ${settings.sizes.typingCharsPerSecond} chars/s, turns with no command: tokens evaluated after Enter before the first answer byte (worst)`,
+    figure: `typed at ${settings.sizes.typingCharsPerSecond} chars/s: tokens evaluated after Enter before the first answer byte, or before the plan's first decode step in a turn that runs commands (worst)`,
     value: typedWorst
-      ? `turn ${typedWorst.item.turn}: ${typedWorst.item.afterEnterTokens} vs question ${typedWorst.item.allowed - TYPED_SLACK_TOKENS} + ${TYPED_SLACK_TOKENS} (${typedWorst.item.prefilledTokens} prefilled while typing, ${typedWorst.item.inFlightTokens} in flight at Enter); ${typedQuiet.length} of ${typed.length} turns ran no command`
-      : `every typed turn ran a command (${typed.map((t) => t.commands.join("+")).join(", ")})`,
+      ? `turn ${typedWorst.item.turn}: ${leftToRead(typedWorst.item)} vs question ${typedWorst.item.allowed - TYPED_SLACK_TOKENS} + ${TYPED_SLACK_TOKENS} (${typedWorst.item.prefilledTokens} prefilled while typing, ${typedWorst.item.inFlightTokens} in flight at Enter; ${typedWorst.item.commands.length > 0 ? `ran ${typedWorst.item.commands.join(", ")}` : "ran no command"}); ${typedQuiet.length} of ${typed.length} turns ran no command`
+      : "no typed turn",
     ...(checks.typed ? { check: checks.typed } : {}),
   });
-  if (beforePlanWorst)
-    rows.push({
-      section: "ttfa",
-      figure: "typed, every turn: tokens evaluated after Enter before the plan's first decode step (worst)",
-      value: `turn ${beforePlanWorst.item.turn}: ${beforePlanWorst.item.afterEnterBeforePlan} vs question ${beforePlanWorst.item.allowed - TYPED_SLACK_TOKENS} + ${TYPED_SLACK_TOKENS} (the prefill's part, commands or not; no target)`,
-      ratio: beforePlanWorst.value,
-    });
   for (const t of typedTurns)
     rows.push({
       section: "ttfa",
