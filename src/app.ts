@@ -18,11 +18,18 @@ export interface App extends CommandHost {
   logger: EmberLogger;
   /** The whole history: the line editor adds to it. */
   readonly history: InputHistory;
+  /**
+   * Whether this process loads the model (`ember serve`, `--no-engine`, a client's fallback), so
+   * the toolchain agent checks the llama addon here; false in a client attached to the engine.
+   */
+  modelInProcess: boolean;
 }
 
 export interface CreateAppOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** App.modelInProcess at the start; default true. */
+  modelInProcess?: boolean;
 }
 
 export function logFile(vaultDir: string): string {
@@ -52,6 +59,7 @@ export function createApp(options: CreateAppOptions = {}): App {
         configIssueCount: app.settings.issueCount,
         vaultDir: app.settings.vaultDir,
         log: app.logger.log,
+        modelInProcess: app.modelInProcess,
       }),
       (ran) => {
         if (ran.has("plugin")) app.commandProblems = installPluginCommands(app);
@@ -59,6 +67,7 @@ export function createApp(options: CreateAppOptions = {}): App {
     ),
     commandProblems: [],
     history: new InputHistory(historyFile(settings.vaultDir), settings.config.repl.historySize),
+    modelInProcess: options.modelInProcess ?? true,
     reloadConfig() {
       app.settings = loadConfig({ env, cwd });
       app.logger = loggerFor(app.settings);

@@ -13,6 +13,8 @@ export interface AgentRunOptions {
   configIssueCount?: number;
   vaultDir: string;
   log: ConsolaInstance;
+  /** AgentContext.modelInProcess; default true. */
+  modelInProcess?: boolean;
   /** The agents this run knows about (default: the built-in ones). */
   agents?: readonly Agent[];
   /** Results of earlier runs: an on-demand run reuses them rather than re-running dependencies. */
@@ -151,6 +153,7 @@ async function runOne(
     configIssues: options.configIssues,
     configIssueCount: options.configIssueCount ?? options.configIssues.length,
     vaultDir: options.vaultDir,
+    modelInProcess: options.modelInProcess ?? true,
     signal: controller.signal,
     log: options.log.withTag(agent.name),
     results: new Map(results),

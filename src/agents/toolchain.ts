@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import type { Config } from "../config/schema.ts";
 import { discoverModels } from "../llm/discover.ts";
-import { loadLlama, type NativeRuntimeInfo, nativeRuntimeInfo } from "../llm/native.ts";
+import type { NativeRuntimeInfo } from "../llm/native.ts";
 import { noModelAdvice, noModelMessage } from "../llm/no-model-advice.ts";
 import { loginShell } from "../os/login-shell.ts";
 import { EMBER_VERSION } from "../update/version.ts";
@@ -54,6 +54,8 @@ export function checkModel(
 
 /** Loads the llama addon (the process's one `Llama`, which the LLM bridge uses too) and says what it is. */
 export async function loadLlamaAddon(config: Config): Promise<AddonInfo> {
+  // Imported here: node-llama-cpp is ~38 MiB resident, for the processes that load a model only.
+  const { loadLlama, nativeRuntimeInfo } = await import("../llm/native.ts");
   const llama = await loadLlama({ runtimeDir: config.runtime.dir || undefined });
   return {
     buildType: llama.buildType,
@@ -95,9 +97,10 @@ export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent
       const problems: string[] = [];
       const parts: string[] = [];
 
+      // A client attached to the engine loads no model: the addon is the engine's to check.
       const [tmuxResult, addonResult] = await Promise.allSettled([
         tmuxVersion(tmux, ctx.signal),
-        loadAddon(ctx.config),
+        ctx.modelInProcess ? loadAddon(ctx.config) : undefined,
       ]);
       const tmuxDetails =
         tmuxResult.status === "fulfilled"
@@ -120,11 +123,14 @@ export function createToolchainAgent(options: ToolchainAgentOptions = {}): Agent
       }
 
       const addonDetails =
-        addonResult.status === "fulfilled"
-          ? { loadable: true, ...addonResult.value }
-          : { loadable: false, error: messageOf(addonResult.reason) };
-      if (addonResult.status === "fulfilled") parts.push(`llama ${addonResult.value.buildType}`);
-      else problems.push(`llama addon not loadable (${addonDetails.error})`);
+        addonResult.status === "rejected"
+          ? { loadable: false, error: messageOf(addonResult.reason) }
+          : addonResult.value
+            ? { loadable: true, ...addonResult.value }
+            : { inEngine: true };
+      if (addonResult.status === "rejected")
+        problems.push(`llama addon not loadable (${messageOf(addonResult.reason)})`);
+      else parts.push(addonResult.value ? `llama ${addonResult.value.buildType}` : "llama in the engine");
 
       const details = {
         tmux: tmuxDetails,

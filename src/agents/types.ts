@@ -28,6 +28,8 @@ export interface AgentContext {
   configIssues: readonly string[];
   configIssueCount: number;
   vaultDir: string;
+  /** This process loads the model; false in a client attached to the engine, which loads it there. */
+  modelInProcess: boolean;
   /** Aborted when the agent's timeout expires: long work must watch it. */
   signal: AbortSignal;
   log: ConsolaInstance;

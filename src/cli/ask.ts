@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
 import type { EngineTurnResult } from "../engine/api.ts";
+import { engineWanted } from "../engine/auto-start.ts";
 import { EngineLostError } from "../engine/errors.ts";
 import { openEngine } from "../engine/open.ts";
 import { LlmError } from "../llm/errors.ts";
@@ -56,7 +57,8 @@ export default defineCommand({
   },
   async run({ args }) {
     const question = args._.join(" ").trim() || String(args.question);
-    const { app, agentsDone } = bootEmber();
+    // A client of the node's engine leaves the model, and the llama addon, to the engine.
+    const { app, agentsDone } = bootEmber({ modelInProcess: !engineWanted(process.env) });
     const err = createStyle(colorWanted(process.stderr));
     const engine = await openEngine(app, agentsDone, (line) =>
       process.stderr.write(`${err.yellow(`ember ask: ${line}`)}\n`),

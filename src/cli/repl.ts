@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { bootEmber } from "../boot.ts";
 import { newConversationCommand } from "../commands/new.ts";
+import { engineWanted } from "../engine/auto-start.ts";
 import { openEngine } from "../engine/open.ts";
 import { hudFactsFromEngine } from "../hud/engine-facts.ts";
 import { startHudPublisher } from "../hud/publisher.ts";
@@ -19,7 +20,8 @@ export default defineCommand({
     },
   },
   async run({ args }) {
-    const { app, agentsDone } = bootEmber();
+    // A client of the node's engine leaves the model, and the llama addon, to the engine.
+    const { app, agentsDone } = bootEmber({ modelInProcess: !engineWanted(process.env) });
     const io = { input: process.stdin, output: process.stdout, env: process.env };
     const out = streamOutput(io.output);
     const style = createStyle(colorWanted(io.output, io.env));

@@ -2,7 +2,6 @@ import type { App } from "../app.ts";
 import type { EngineApi } from "./api.ts";
 import { AttachedEngine } from "./attached.ts";
 import { engineWanted, startEngine } from "./auto-start.ts";
-import { Engine } from "./engine.ts";
 
 /**
  * The engine a REPL or `ember ask` works with: the node's (found, or started detached), or, with
@@ -29,6 +28,10 @@ export async function openEngine(
       app.logger.log.warn("engine unavailable", { error: (error as Error).message });
     }
   }
+  // Imported here, not at the top: the in-process engine brings node-llama-cpp (~38 MiB of
+  // JavaScript resident), which a client attached to the node's engine never uses.
+  const { Engine } = await import("./engine.ts");
+  app.modelInProcess = true;
   const engine = new Engine(app, { booted });
   engine.start();
   return engine;

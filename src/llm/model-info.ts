@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { basename } from "node:path";
-import { GgmlType, GgufFileType, type GgufTensorInfo, readGgufFileInfo } from "node-llama-cpp";
+import type { GgmlType, GgufFileType, GgufTensorInfo } from "node-llama-cpp";
 import { ModelFileError } from "./errors.ts";
 
 /** What `/model` shows about a model file, read from its GGUF header without loading any weights. */
@@ -22,41 +22,41 @@ export interface ModelInfo {
   modifiedMs: number;
 }
 
-// (elements per block, bytes per block) per ggml type, as in ggml.c's type_traits. Types missing here
-// only weaken the truncation check to "the last tensor starts inside the file".
-const BLOCKS: Partial<Record<GgmlType, readonly [number, number]>> = {
-  [GgmlType.F32]: [1, 4],
-  [GgmlType.F16]: [1, 2],
-  [GgmlType.BF16]: [1, 2],
-  [GgmlType.F64]: [1, 8],
-  [GgmlType.I8]: [1, 1],
-  [GgmlType.I16]: [1, 2],
-  [GgmlType.I32]: [1, 4],
-  [GgmlType.I64]: [1, 8],
-  [GgmlType.Q4_0]: [32, 18],
-  [GgmlType.Q4_1]: [32, 20],
-  [GgmlType.Q5_0]: [32, 22],
-  [GgmlType.Q5_1]: [32, 24],
-  [GgmlType.Q8_0]: [32, 34],
-  [GgmlType.Q8_1]: [32, 36],
-  [GgmlType.Q2_K]: [256, 84],
-  [GgmlType.Q3_K]: [256, 110],
-  [GgmlType.Q4_K]: [256, 144],
-  [GgmlType.Q5_K]: [256, 176],
-  [GgmlType.Q6_K]: [256, 210],
-  [GgmlType.Q8_K]: [256, 292],
-  [GgmlType.IQ2_XXS]: [256, 66],
-  [GgmlType.IQ2_XS]: [256, 74],
-  [GgmlType.IQ3_XXS]: [256, 98],
-  [GgmlType.IQ1_S]: [256, 50],
-  [GgmlType.IQ4_NL]: [32, 18],
-  [GgmlType.IQ3_S]: [256, 110],
-  [GgmlType.IQ2_S]: [256, 82],
-  [GgmlType.IQ4_XS]: [256, 136],
-  [GgmlType.IQ1_M]: [256, 56],
-  [GgmlType.TQ1_0]: [256, 54],
-  [GgmlType.TQ2_0]: [256, 66],
-  [GgmlType.MXFP4]: [32, 17],
+// (elements per block, bytes per block) per ggml type name, as in ggml.c's type_traits. Types missing
+// here only weaken the truncation check to "the last tensor starts inside the file".
+const BLOCKS: Partial<Record<keyof typeof GgmlType, readonly [number, number]>> = {
+  F32: [1, 4],
+  F16: [1, 2],
+  BF16: [1, 2],
+  F64: [1, 8],
+  I8: [1, 1],
+  I16: [1, 2],
+  I32: [1, 4],
+  I64: [1, 8],
+  Q4_0: [32, 18],
+  Q4_1: [32, 20],
+  Q5_0: [32, 22],
+  Q5_1: [32, 24],
+  Q8_0: [32, 34],
+  Q8_1: [32, 36],
+  Q2_K: [256, 84],
+  Q3_K: [256, 110],
+  Q4_K: [256, 144],
+  Q5_K: [256, 176],
+  Q6_K: [256, 210],
+  Q8_K: [256, 292],
+  IQ2_XXS: [256, 66],
+  IQ2_XS: [256, 74],
+  IQ3_XXS: [256, 98],
+  IQ1_S: [256, 50],
+  IQ4_NL: [32, 18],
+  IQ3_S: [256, 110],
+  IQ2_S: [256, 82],
+  IQ4_XS: [256, 136],
+  IQ1_M: [256, 56],
+  TQ1_0: [256, 54],
+  TQ2_0: [256, 66],
+  MXFP4: [32, 17],
 };
 
 function elements(tensor: GgufTensorInfo): number {
@@ -64,19 +64,19 @@ function elements(tensor: GgufTensorInfo): number {
 }
 
 /** Where the last byte of tensor data should be, as far as the header tells. */
-function expectedEnd(tensors: readonly GgufTensorInfo[]): number {
+function expectedEnd(tensors: readonly GgufTensorInfo[], types: typeof GgmlType): number {
   let end = 0;
   for (const tensor of tensors) {
-    const block = BLOCKS[tensor.ggmlType];
+    const block = BLOCKS[types[tensor.ggmlType] as keyof typeof GgmlType];
     const bytes = block ? Math.ceil(elements(tensor) / block[0]) * block[1] : 1;
     end = Math.max(end, Number(tensor.fileOffset) + bytes);
   }
   return end;
 }
 
-export function quantizationName(fileType: number | undefined): string {
+function quantizationName(fileType: number | undefined, names: typeof GgufFileType): string {
   if (fileType === undefined) return "unknown";
-  const name = GgufFileType[fileType];
+  const name = names[fileType];
   return name ? name.replace(/^(MOSTLY|ALL)_/, "") : `type ${fileType}`;
 }
 
@@ -99,6 +99,9 @@ export async function readModelInfo(path: string): Promise<ModelInfo> {
       cause: error,
     });
   }
+  // Imported here, not at the top: node-llama-cpp is ~38 MiB resident, and a client attached to the
+  // engine that never reads a model file (the engine does) should not hold it.
+  const { GgmlType, GgufFileType, readGgufFileInfo } = await import("node-llama-cpp");
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>;
   try {
     info = await readGgufFileInfo(path, { readTensorInfo: true, ignoreKeys: ["tokenizer.ggml.merges"] });
@@ -113,7 +116,7 @@ export async function readModelInfo(path: string): Promise<ModelInfo> {
   const headerEnd = Number(info.infoEndOffset ?? 0);
   if (tensors.length === 0 || tensors.some((t) => t.name === "") || headerEnd > size)
     throw new ModelFileError(path, `truncated: the header ends past the end of the file (${size} bytes)`);
-  const end = expectedEnd(tensors);
+  const end = expectedEnd(tensors, GgmlType);
   if (end > size)
     throw new ModelFileError(path, `truncated: the tensors need ${end} bytes but the file has ${size}`);
 
@@ -128,7 +131,7 @@ export async function readModelInfo(path: string): Promise<ModelInfo> {
     architecture,
     parameters: tensors.reduce((n, t) => n + elements(t), 0),
     ...(general?.size_label ? { sizeLabel: String(general.size_label) } : {}),
-    quantization: quantizationName(general?.file_type),
+    quantization: quantizationName(general?.file_type, GgufFileType),
     ...(archMetadata?.context_length ? { contextLength: Number(archMetadata.context_length) } : {}),
     fileSize: size,
     modifiedMs,

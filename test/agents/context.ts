@@ -37,6 +37,7 @@ export function testContext(vaultDir: string, overrides: Partial<AgentContext> =
     configIssues: [],
     configIssueCount: 0,
     vaultDir,
+    modelInProcess: true,
     signal: new AbortController().signal,
     log: memoryLog().log,
     results: new Map<AgentName, AgentResult>(),

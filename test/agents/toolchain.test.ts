@@ -120,6 +120,23 @@ describe("toolchain agent", () => {
     expect(outcome.details.tmux).toMatchObject({ found: false });
   });
 
+  test("in a client attached to the engine the addon is not loaded: it is the engine's", async () => {
+    let loads = 0;
+    const agent = createToolchainAgent({
+      cwd,
+      systemModelFolders: [],
+      env: SH,
+      loadAddon: () => {
+        loads++;
+        return Promise.reject(new Error("loaded"));
+      },
+    });
+    const outcome = await agent.run(testContext(withModel, { modelInProcess: false }));
+    expect(loads).toBe(0);
+    expect(outcome).toMatchObject({ status: "ok", details: { addon: { inEngine: true } } });
+    expect(outcome.summary).toEndWith(", llama in the engine");
+  });
+
   test("an addon that cannot load is degraded with its error", async () => {
     const agent = createToolchainAgent({
       cwd,

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { TurnWaitEvents } from "../../src/engine/api.ts";
 import { runEmber, tempVault } from "../helpers/ember-cli.ts";
 import { eventually, type ServedEngine, serveEngine, writeEngineConfig } from "../helpers/engine.ts";
 import { tinyModelPath } from "../helpers/models.ts";
 import { collectOutput } from "../helpers/subprocess.ts";
+
+const LLAMA_IMPORT_PROBE = join(import.meta.dir, "..", "helpers", "llama-import-probe.ts");
 
 let engine: ServedEngine;
 let port: number;
@@ -139,6 +141,28 @@ describe("clients of the engine", () => {
       env: engine.env({ EMBER_ENGINE: "off" }),
     });
     expect(JSON.parse(without.stdout).model).toEqual({ state: "none" });
+  });
+
+  test("a REPL and ember ask attached to the engine never load node-llama-cpp; ember status does", async () => {
+    const mark = join(engine.tmp, "llama-imports");
+    const probe = { BUN_OPTIONS: `--preload ${LLAMA_IMPORT_PROBE}`, LLAMA_IMPORT_PROBE: mark };
+    const asked = await runEmber(["ask", "--json", "what runs here?"], {
+      vault: engine.vault,
+      env: engine.env(probe),
+    });
+    expect(asked.stderr).toBe("");
+    expect(typeof JSON.parse(asked.stdout).response).toBe("string");
+    const repl = await runEmber([], {
+      vault: engine.vault,
+      env: engine.env(probe),
+      stdin: "and the model?\n",
+    });
+    expect(repl.code).toBe(0);
+    expect((await engine.client.conversations()).some((c) => c.lastQuestion === "and the model?")).toBe(true);
+    expect(existsSync(mark)).toBe(false);
+    // The probe does see a process that loads it: `ember status` checks the llama addon itself.
+    await runEmber(["status"], { vault: engine.vault, env: engine.env(probe) });
+    expect(readFileSync(mark, "utf8")).toMatch(/^\d+ status\n$/);
   });
 
   test("ember search goes through the engine's index", async () => {
