@@ -101,6 +101,7 @@ export const ConfigSchema = v.strictObject({
       v.regex(/^$|^[^\s:]+:\d{1,5}$/, 'expected "host:port" (e.g. "0.0.0.0:8080") or empty'),
     ),
     tokenFile: text("a file path"),
+    maxConversations: positive("conversations"),
   }),
   runtime: v.strictObject({ dir: text("a folder") }),
   update: v.strictObject({

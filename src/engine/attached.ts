@@ -1,7 +1,7 @@
 import { Transcript } from "../planner/transcript.ts";
 import type { AskOptions, CommandRunOptions, EngineApi, EngineTurnResult } from "./api.ts";
 import type { EngineClient } from "./client.ts";
-import { EngineLostError } from "./errors.ts";
+import { EngineLostError, EngineRequestError } from "./errors.ts";
 import type { ConversationSummary, EngineStatus, NewConversationOptions } from "./protocol.ts";
 
 /** How long a watcher waits before trying an engine that could not be reached again. */
@@ -27,6 +27,8 @@ export class AttachedEngine implements EngineApi {
   readonly #options: AttachedEngineOptions;
   /** The handles this client gave out, and the engine's id for each now. */
   readonly #ids = new Map<string, string>();
+  /** Handles of `ember ask` conversations: a replacement is one too. */
+  readonly #asks = new Set<string>();
   #reconnecting: Promise<void> | undefined;
 
   constructor(client: EngineClient, options: AttachedEngineOptions) {
@@ -45,6 +47,7 @@ export class AttachedEngine implements EngineApi {
   async newConversation(options: NewConversationOptions = {}): Promise<string> {
     const id = await this.#client.newConversation(options);
     this.#ids.set(id, id);
+    if (options.ask || options.continueLastAsk) this.#asks.add(id);
     return id;
   }
 
@@ -52,7 +55,26 @@ export class AttachedEngine implements EngineApi {
     return this.#client.conversations();
   }
 
+  /**
+   * A turn in the handle's conversation. The engine drops the least recently used conversations
+   * past `engine.maxConversations`: if this one is gone, the question is asked in a fresh one,
+   * which the handle names from then on, and the operator is told in one line.
+   */
   async ask(handle: string, question: string, options: AskOptions = {}): Promise<EngineTurnResult> {
+    try {
+      return await this.#ask(handle, question, options);
+    } catch (error) {
+      if (!(error instanceof EngineRequestError && error.status === 404)) throw error;
+      this.#options.notice(
+        "the engine had dropped this conversation (idle, many newer ones); asking in a fresh one",
+      );
+      const fresh = await this.#client.newConversation(this.#asks.has(handle) ? { ask: true } : {});
+      this.#ids.set(handle, fresh);
+      return this.#ask(handle, question, options);
+    }
+  }
+
+  async #ask(handle: string, question: string, options: AskOptions): Promise<EngineTurnResult> {
     const id = this.#ids.get(handle) ?? handle;
     let partial = "";
     const events = options.events ?? {};

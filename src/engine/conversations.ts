@@ -26,15 +26,33 @@ export interface EngineConversation {
   context?: Conversation;
   /** Its context was saved aside while another conversation had the model's sequence. */
   swappedOut?: boolean;
+  /** Turns of it asked and not yet answered (queued or running): it is not dropped meanwhile. */
+  turnsInFlight: number;
 }
 
-/** The engine's conversations by id (the transcript's session id, so the two are found together). */
-export class ConversationTable {
-  readonly #byId = new Map<string, EngineConversation>();
-  readonly #vaultDir: string;
+export interface ConversationTableOptions {
+  vaultDir: string;
+  /** Conversations kept at most (`engine.maxConversations`), read at each new one. */
+  max: () => number;
+  /** Whether a conversation must stay even past `max` (its turn runs, the sequence holds it). */
+  inUse: (conversation: EngineConversation) => boolean;
+  /** Told about each conversation dropped. */
+  onDrop: (conversation: EngineConversation) => void;
+}
 
-  constructor(vaultDir: string) {
-    this.#vaultDir = vaultDir;
+/**
+ * The engine's conversations by id (the transcript's session id, so the two are found together),
+ * least recently used first. A client that went away never says so (`ember ask` exits, a pane
+ * closes), so past `max` the least recently used ones not in use are dropped: their transcripts
+ * stay, an ask conversation's saved state stays for `--continue`, only the context goes.
+ */
+export class ConversationTable {
+  /** Map order is use order: `touch` moves a conversation to the end. */
+  readonly #byId = new Map<string, EngineConversation>();
+  readonly #options: ConversationTableOptions;
+
+  constructor(options: ConversationTableOptions) {
+    this.#options = options;
   }
 
   get size(): number {
@@ -42,14 +60,15 @@ export class ConversationTable {
   }
 
   create(options: NewConversationOptions = {}): EngineConversation {
-    const last = options.continueLastAsk ? lastAskSession(this.#vaultDir) : undefined;
+    const { vaultDir } = this.#options;
+    const last = options.continueLastAsk ? lastAskSession(vaultDir) : undefined;
     // Still here from the last ask: its context is the freshest there is.
-    const live = last !== undefined ? this.#byId.get(last) : undefined;
+    const live = last !== undefined ? this.touch(last) : undefined;
     if (live) return live;
     const id = last ?? sessionId();
     const conversation: EngineConversation = {
       id,
-      transcript: new Transcript({ vaultDir: this.#vaultDir, session: id }),
+      transcript: new Transcript({ vaultDir, session: id }),
       createdAt: new Date().toISOString(),
       ask: options.ask === true || options.continueLastAsk === true,
       ...(last !== undefined ? { restoreFrom: last } : {}),
@@ -57,13 +76,36 @@ export class ConversationTable {
         ? { continued: false, notice: "no earlier ask conversation to continue; this one starts afresh" }
         : {}),
       turns: 0,
+      turnsInFlight: 0,
     };
     this.#byId.set(conversation.id, conversation);
+    this.#dropLeastRecentlyUsed();
     return conversation;
   }
 
   get(id: string): EngineConversation | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The conversation, now the most recently used; undefined if there is none by that id. */
+  touch(id: string): EngineConversation | undefined {
+    const conversation = this.#byId.get(id);
+    if (conversation) {
+      this.#byId.delete(id);
+      this.#byId.set(id, conversation);
+    }
+    return conversation;
+  }
+
+  #dropLeastRecentlyUsed(): void {
+    const { max, inUse, onDrop } = this.#options;
+    const keep = max();
+    for (const conversation of this.#byId.values()) {
+      if (this.#byId.size <= keep) return;
+      if (inUse(conversation)) continue;
+      this.#byId.delete(conversation.id);
+      onDrop(conversation);
+    }
   }
 
   list(): ConversationSummary[] {

@@ -90,7 +90,13 @@ export class Engine implements EngineApi, EngineControls {
       },
     });
     this.#queue = new TurnQueue(() => this.#changed());
-    this.#conversations = new ConversationTable(app.settings.vaultDir);
+    this.#conversations = new ConversationTable({
+      vaultDir: app.settings.vaultDir,
+      max: () => app.settings.config.engine.maxConversations,
+      // The sequence's conversation stays too: dropping it would free nothing the sequence holds.
+      inUse: (c) => c.turnsInFlight > 0 || c === this.#resident,
+      onDrop: (c) => app.logger.log.info("conversation dropped", { id: c.id, turns: c.turns }),
+    });
     this.#prefixCache = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.prefix });
     this.#askStates = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.conversations });
     if (options.swap) {
@@ -185,8 +191,22 @@ export class Engine implements EngineApi, EngineControls {
   }
 
   async ask(id: string, question: string, options: AskOptions = {}): Promise<EngineTurnResult> {
-    const conversation = this.#conversations.get(id);
+    const conversation = this.#conversations.touch(id);
     if (!conversation) throw new UnknownConversationError(id);
+    conversation.turnsInFlight++;
+    try {
+      return await this.#turn(conversation, question, options);
+    } finally {
+      conversation.turnsInFlight--;
+    }
+  }
+
+  async #turn(
+    conversation: EngineConversation,
+    question: string,
+    options: AskOptions,
+  ): Promise<EngineTurnResult> {
+    const { id } = conversation;
     const events = options.events ?? {};
     let notice: string | undefined;
     // The first turns wait for the boot agents and the index update, so the planner's commands and
@@ -262,7 +282,7 @@ export class Engine implements EngineApi, EngineControls {
    * background (src/planner/speculative-prefill.ts), unless the model is busy or not loaded.
    */
   prefill(id: string, text: string): void {
-    const conversation = this.#conversations.get(id);
+    const conversation = this.#conversations.touch(id);
     const { state } = this.model;
     // An ask conversation about to be restored would only have its prefill thrown away.
     if (!conversation || conversation.restoreFrom !== undefined) return;
