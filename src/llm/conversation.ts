@@ -236,15 +236,10 @@ export class Conversation {
   /**
    * Makes `needed` tokens free after what the conversation holds (to generate into): the oldest
    * turns' excerpts are erased first, then the oldest whole turns (never the static prefix or the
-   * current turn); with `wholeTurns: false`, excerpts only (a prefill while the operator types
-   * takes no turn away). Throws ContextOverflowError, naming `setting`, when even that is not
-   * enough; what was erased before stays erased, and counted.
+   * last turn). Throws ContextOverflowError, naming `setting`, when even that is not enough; what
+   * was erased before stays erased, and counted.
    */
-  async makeRoom(
-    needed: number,
-    setting?: string,
-    options: { wholeTurns?: boolean } = {},
-  ): Promise<Dropped[]> {
+  async makeRoom(needed: number, setting?: string): Promise<Dropped[]> {
     const dropped: Dropped[] = [];
     const drop = (what: Dropped) => {
       dropped.push(what);
@@ -267,7 +262,7 @@ export class Conversation {
         drop(erased);
         continue;
       }
-      if (last >= 1 && options.wholeTurns !== false) {
+      if (last >= 1) {
         const start = this.#turns[0]!.start;
         const end = this.#turns[1]!.start;
         const turn = this.#turnNumbers[0]!;

@@ -163,9 +163,10 @@ export class SpeculativePrefill {
 
 /**
  * The tokens `text` adds after the conversation as the plan step will lay them out, up to its
- * last complete word, cut to what fits before the room the turn needs; the room is made now as
- * far as older turns' excerpts go (the turn would erase those first anyway). No whole turn goes
- * before Enter, so what does not fit then waits for the turn.
+ * last complete word, cut to what fits before the room the turn needs. The room is made now, as
+ * the turn would make it at Enter (older turns' excerpts, then older whole turns): late in a long
+ * session the context is full, and waiting for Enter left the prefill nothing to work in. A line
+ * never sent has cost the oldest turn, which the next question would have taken anyway.
  */
 async function lineTokens(target: SpeculationTarget, text: string): Promise<LineTokens> {
   const { app, conversation } = target;
@@ -179,7 +180,7 @@ async function lineTokens(target: SpeculationTarget, text: string): Promise<Line
   const commandNames = app.commands.plannerAllowed().map((c) => c.name);
   const room = roomAfterMessage(conversation, commandNames, app.settings.config.llm);
   if (conversation.free < message.length + room)
-    await conversation.makeRoom(message.length + room, undefined, { wholeTurns: false }).catch((error) => {
+    await conversation.makeRoom(message.length + room).catch((error) => {
       if (!(error instanceof ContextOverflowError)) throw error;
     });
   return {

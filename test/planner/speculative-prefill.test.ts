@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { App } from "../../src/app.ts";
 import { commonPrefixLength, type LlamaBridge } from "../../src/llm/bridge.ts";
 import { Conversation } from "../../src/llm/conversation.ts";
-import { turnMessage } from "../../src/planner/plan.ts";
+import { roomAfterMessage, turnMessage } from "../../src/planner/plan.ts";
 import { loadPrompts } from "../../src/planner/prompts.ts";
 import { retrieveForTurn } from "../../src/planner/retrieve.ts";
 import {
@@ -166,6 +166,35 @@ describe("speculative prefill", () => {
     expect(bridge.model.detokenize(tail(conversation))).toContain("relay handover?");
     await speculation.drop("a");
   }, 60_000);
+
+  test("in a full context the prefill makes room as the turn would, older turns first, and still prepares the line", async () => {
+    const small = await openTinyBridge(1536);
+    try {
+      const conversation = new Conversation({ bridge: small });
+      const commandNames = app.commands.plannerAllowed().map((c) => c.name);
+      const needed = () =>
+        messageTokens(conversation, QUESTION).length +
+        roomAfterMessage(conversation, commandNames, app.settings.config.llm);
+      // Turns until the question's message no longer fits beside the room its turn needs.
+      for (let n = 0; conversation.tokens.length === 0 || conversation.free >= needed(); n++) {
+        expect(n).toBeLessThan(40);
+        await turn(conversation, `question ${n}: ${"how is the node doing today? ".repeat(4)}`);
+      }
+      const turns = conversation.turnsStarted;
+      const speculation = new SpeculativePrefill();
+      speculation.prefill({ app, owner: "a", conversation }, QUESTION);
+      await speculation.finished();
+      const held = small.contextTokens.slice(conversation.tokens.length);
+      // The whole line is prepared, older turns made way, and no turn was begun.
+      expect(bridge.model.detokenize(held)).toContain("relay handover?");
+      expect(conversation.counters.dropped).toBeGreaterThan(0);
+      expect(conversation.turnsStarted).toBe(turns);
+      const asked = await turn(conversation, QUESTION);
+      expect(asked.timings.evaluatedBeforePlan).toBeLessThan(held.length / 2);
+    } finally {
+      await small.dispose();
+    }
+  }, 120_000);
 
   test("complete words: up to the last space, or all of a line that ends in punctuation", () => {
     expect(completeWords("How do I ch")).toBe("How do I");
