@@ -73,6 +73,7 @@ export function createApp(options: CreateAppOptions = {}): App {
       app.logger = loggerFor(app.settings);
     },
   };
+  if (app.history.problem) app.logger.log.warn("history", { problem: app.history.problem });
   return app;
 }
 

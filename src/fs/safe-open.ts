@@ -32,6 +32,11 @@ export class UnsafeFileError extends Error {
   ) {
     super(`${path}: ${reason}`, options);
   }
+
+  /** The file is simply not there (yet): for most readers, not a problem worth a line. */
+  get missing(): boolean {
+    return codeOf(this.cause) === "ENOENT";
+  }
 }
 
 export interface SafeReadOptions {
@@ -49,12 +54,41 @@ const FOLLOW = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** Reads `path`, which must resolve to a regular file inside `root`, of at most `maxBytes`. */
 export function readFileInside(path: string, options: SafeReadOptions): Buffer {
+  return withFileInside(path, options, (fd, info) => {
+    checkSize(path, info, options.maxBytes);
+    return readRange(path, fd, 0, info.size);
+  });
+}
+
+/** The whole lines at the end of a file, and how many bytes before them were not read. */
+export interface FileTail {
+  lines: string[];
+  skipped: number;
+}
+
+/**
+ * The newest records of an append-only file of lines inside `root` (a history, a transcript): a
+ * file over `maxBytes` is not refused but read from `maxBytes` before its end, and the line cut
+ * there is dropped. Empty lines are left out; bytes that are not UTF-8 are replaced, not fatal.
+ */
+export function readTailLinesInside(path: string, options: SafeReadOptions): FileTail {
+  return withFileInside(path, options, (fd, info) => {
+    const skipped = Math.max(0, info.size - options.maxBytes);
+    const lines = readRange(path, fd, skipped, info.size - skipped)
+      .toString("utf8")
+      .split("\n");
+    if (skipped > 0) lines.shift();
+    return { lines: lines.filter(Boolean), skipped };
+  });
+}
+
+/** Opens `path` inside the root as the file comment says, and hands the descriptor to `read`. */
+function withFileInside<T>(path: string, options: SafeReadOptions, read: (fd: number, info: Stats) => T): T {
   const rootReal = realRoot(path, options.root);
   const outside = `leads outside ${options.rootName ?? "the vault"}`;
   const fd = guardOpen(path, () => openInside(path, rootReal, outside));
   try {
-    const info = checkOpened(path, fd, rootReal, outside, options.maxBytes);
-    return readAll(path, fd, info);
+    return read(fd, checkOpened(path, fd, rootReal, outside));
   } finally {
     closeSync(fd);
   }
@@ -67,8 +101,9 @@ export function readFileInside(path: string, options: SafeReadOptions): Buffer {
 export function readFileCapped(path: string, maxBytes: number): Buffer {
   const fd = guardOpen(path, () => openSync(path, FOLLOW));
   try {
-    const info = checkType(path, fstatSync(fd), maxBytes);
-    return readAll(path, fd, info);
+    const info = checkType(path, fstatSync(fd));
+    checkSize(path, info, maxBytes);
+    return readRange(path, fd, 0, info.size);
   } finally {
     closeSync(fd);
   }
@@ -118,21 +153,24 @@ function asUnsafe(path: string, error: unknown): UnsafeFileError {
   return new UnsafeFileError(path, `cannot read (${codeOf(error)})`, { cause: error });
 }
 
-/** What was opened must be a regular file inside the root, of at most `maxBytes`. */
-function checkOpened(path: string, fd: number, rootReal: string, outside: string, maxBytes: number): Stats {
+/** What was opened must be a regular file inside the root. */
+function checkOpened(path: string, fd: number, rootReal: string, outside: string): Stats {
   const info = fstatSync(fd);
   if (!isInsideFolder(rootReal, openedPath(path, fd, info))) throw new UnsafeFileError(path, outside);
-  return checkType(path, info, maxBytes);
+  return checkType(path, info);
 }
 
-function checkType(path: string, info: Stats, maxBytes: number): Stats {
+function checkType(path: string, info: Stats): Stats {
   if (!info.isFile()) throw new UnsafeFileError(path, "not a regular file");
+  return info;
+}
+
+function checkSize(path: string, info: Stats, maxBytes: number): void {
   if (info.size > maxBytes)
     throw new UnsafeFileError(
       path,
       `is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit; not read`,
     );
-  return info;
 }
 
 /**
@@ -153,13 +191,16 @@ function openedPath(path: string, fd: number, info: Stats): string {
   }
 }
 
-/** Reads up to the size fstat gave: a file that grows meanwhile is cut there, never read unbounded. */
-function readAll(path: string, fd: number, info: Stats): Buffer {
-  const buffer = Buffer.allocUnsafe(info.size);
+/**
+ * Reads `length` bytes from `start`, within the size fstat gave: a file that grows meanwhile is cut
+ * there, never read unbounded.
+ */
+function readRange(path: string, fd: number, start: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
   let offset = 0;
   try {
     while (offset < buffer.length) {
-      const n = readSync(fd, buffer, offset, buffer.length - offset, null);
+      const n = readSync(fd, buffer, offset, buffer.length - offset, start + offset);
       if (n === 0) break;
       offset += n;
     }

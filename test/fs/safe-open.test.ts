@@ -2,7 +2,12 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readFileCapped, readFileInside, UnsafeFileError } from "../../src/fs/safe-open.ts";
+import {
+  readFileCapped,
+  readFileInside,
+  readTailLinesInside,
+  UnsafeFileError,
+} from "../../src/fs/safe-open.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ember-safe-open-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -10,6 +15,7 @@ const vault = join(root, "vault");
 mkdirSync(join(vault, "docs"), { recursive: true });
 writeFileSync(join(root, "secret"), "outside\n");
 writeFileSync(join(vault, "docs", "plain.md"), "inside\n");
+writeFileSync(join(vault, "docs", "log.txt"), "first line\n\nsecond\nthird\n");
 symlinkSync("plain.md", join(vault, "docs", "alias.md"));
 symlinkSync(join(root, "secret"), join(vault, "docs", "leak.md"));
 symlinkSync(root, join(vault, "docs", "up"));
@@ -59,5 +65,31 @@ describe("readFileCapped", () => {
       "is 8 B, over the 2 B limit; not read",
     );
     expect(reason(() => readFileCapped(join(vault, "docs", "pipe.md"), 100))).toBe("not a regular file");
+  });
+});
+
+describe("readTailLinesInside", () => {
+  const tail = (name: string, maxBytes: number) =>
+    readTailLinesInside(join(vault, "docs", name), { root: vault, maxBytes });
+
+  test("a file within the cap: all its lines, none skipped", () => {
+    expect(tail("log.txt", 1024)).toEqual({ lines: ["first line", "second", "third"], skipped: 0 });
+  });
+
+  test("an oversized file: its newest whole lines within the cap, the line cut at the start dropped", () => {
+    // The last 10 bytes are "ond\nthird\n": "ond" is the end of a cut line.
+    expect(tail("log.txt", 10)).toEqual({ lines: ["third"], skipped: 15 });
+  });
+
+  test("checked as readFileInside checks: no FIFO, no way out, missing named as such", () => {
+    expect(reason(() => tail("pipe.md", 10))).toBe("not a regular file");
+    expect(reason(() => tail("leak.md", 10))).toBe("leads outside the vault");
+    let missing: unknown;
+    try {
+      tail("missing.md", 10);
+    } catch (error) {
+      missing = error;
+    }
+    expect((missing as UnsafeFileError).missing).toBe(true);
   });
 });
