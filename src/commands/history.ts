@@ -23,7 +23,12 @@ export const historyCommand: SlashCommand = {
     if (!Number.isInteger(count) || count < 1)
       throw new UsageError(`expected a number, got ${(countText ?? "").slice(0, 40)}`);
     if (answers) {
-      const turns = recentTurns(host.settings.vaultDir, count);
+      const { turns, problems } = recentTurns(host.settings.vaultDir, count);
+      // File names come from the vault: shown, never obeyed.
+      for (const problem of problems) {
+        out.line(style.yellow(sanitizeLine(problem)));
+        host.logger.log.warn("transcript not read whole", { problem });
+      }
       if (turns.length === 0)
         out.line(style.dim("no conversation yet (transcripts are in the vault's logs/transcripts/)"));
       for (const turn of turns) {
