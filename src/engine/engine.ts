@@ -97,8 +97,17 @@ export class Engine implements EngineApi, EngineControls {
       inUse: (c) => c.turnsInFlight > 0 || c === this.#resident,
       onDrop: (c) => app.logger.log.info("conversation dropped", { id: c.id, turns: c.turns }),
     });
-    this.#prefixCache = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.prefix });
-    this.#askStates = new StateFiles({ vaultDir: app.settings.vaultDir, ...STATE_LIMITS.conversations });
+    const onProblem = (problem: string) => app.logger.log.warn("saved state ignored", { problem });
+    this.#prefixCache = new StateFiles({
+      vaultDir: app.settings.vaultDir,
+      ...STATE_LIMITS.prefix,
+      onProblem,
+    });
+    this.#askStates = new StateFiles({
+      vaultDir: app.settings.vaultDir,
+      ...STATE_LIMITS.conversations,
+      onProblem,
+    });
     if (options.swap) {
       // A previous engine's contexts belong to conversations that are gone.
       rmSync(join(options.swap.folder, options.swap.name), { recursive: true, force: true });
@@ -106,6 +115,7 @@ export class Engine implements EngineApi, EngineControls {
         vaultDir: options.swap.folder,
         folder: options.swap.name,
         ...SWAP_LIMITS,
+        onProblem,
       });
     }
   }

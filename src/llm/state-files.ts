@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { fsyncFile, syncDirectory, writeFileAtomic } from "../fs/atomic-write.ts";
+import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import type { ModelInfo } from "./model-info.ts";
 
 /**
@@ -24,6 +25,8 @@ export interface StateFilesOptions {
   folder: string;
   maxFiles: number;
   maxBytes: number;
+  /** Told, in one line, of a metadata file that is there but unusable (too large, damaged, not a file). */
+  onProblem?: (problem: string) => void;
 }
 
 /** The default bounds: a 1B model's state is about 32 KiB a token, so a full 4096 context is 128 MiB. */
@@ -64,11 +67,18 @@ export class StateFiles {
   readonly dir: string;
   readonly maxFiles: number;
   readonly maxBytes: number;
+  /**
+   * Why the last `peek` or `load` found its metadata unusable; undefined when it was fine or simply
+   * absent. Such a state counts as absent: it costs an evaluation, never the turn.
+   */
+  problem: string | undefined;
+  readonly #onProblem: (problem: string) => void;
 
   constructor(options: StateFilesOptions) {
     this.dir = join(options.vaultDir, options.folder);
     this.maxFiles = options.maxFiles;
     this.maxBytes = options.maxBytes;
+    this.#onProblem = options.onProblem ?? (() => {});
   }
 
   fileFor(name: string): string {
@@ -77,7 +87,7 @@ export class StateFiles {
 
   /** What was saved beside state `name`, without loading the state itself. */
   peek<T>(name: string): { tokens: Token[]; extra: T } | undefined {
-    const meta = readMeta<T>(metaFile(this.fileFor(name)));
+    const meta = this.#readMeta<T>(metaFile(this.fileFor(name)));
     return meta ? { tokens: meta.tokens, extra: meta.extra } : undefined;
   }
 
@@ -91,7 +101,7 @@ export class StateFiles {
     expected?: readonly Token[],
   ): Promise<{ tokens: Token[]; extra: T } | undefined> {
     const file = this.fileFor(name);
-    const meta = readMeta<T>(metaFile(file));
+    const meta = this.#readMeta<T>(metaFile(file));
     const want = expected ?? meta?.tokens;
     if (!meta || !want || !sameTokens(meta.tokens, want)) return undefined;
     try {
@@ -140,6 +150,35 @@ export class StateFiles {
     writeFileAtomic(metaFile(file), `${JSON.stringify(meta)}\n`);
     this.prune(file);
     return file;
+  }
+
+  /** The metadata beside a state; undefined when absent, of an older layout, or unusable (`problem`). */
+  #readMeta<T>(file: string): StateMeta<T> | undefined {
+    this.problem = undefined;
+    let meta: Partial<StateMeta<T>> | undefined;
+    try {
+      const bytes = readFileInside(file, {
+        root: this.dir,
+        maxBytes: MAX_META_BYTES,
+        rootName: "its folder",
+      });
+      meta = JSON.parse(bytes.toString("utf8")) as Partial<StateMeta<T>> | undefined;
+    } catch (error) {
+      if (error instanceof UnsafeFileError && error.missing) return undefined;
+      return this.#unusable(
+        error instanceof UnsafeFileError ? error.message : `${file}: not JSON (${(error as Error).message})`,
+      );
+    }
+    if (meta?.version !== STATE_VERSION) return undefined;
+    if (!Array.isArray(meta.tokens) || !meta.tokens.every((t) => Number.isInteger(t)))
+      return this.#unusable(`${file}: not a saved state's metadata (no token list)`);
+    return meta as StateMeta<T>;
+  }
+
+  #unusable(problem: string): undefined {
+    this.problem = `${problem}; the saved state is ignored`;
+    this.#onProblem(this.problem);
+    return undefined;
   }
 
   /**
@@ -200,17 +239,3 @@ function sizeOf(path: string): number {
 
 /** Size-capped first: a meta file is a token list and a few fields. */
 const MAX_META_BYTES = 4 * MiB;
-
-function readMeta<T>(file: string): StateMeta<T> | undefined {
-  try {
-    if (statSync(file).size > MAX_META_BYTES) return undefined;
-    const meta = JSON.parse(readFileSync(file, "utf8")) as StateMeta<T>;
-    return meta.version === STATE_VERSION &&
-      Array.isArray(meta.tokens) &&
-      meta.tokens.every((t) => Number.isInteger(t))
-      ? meta
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}

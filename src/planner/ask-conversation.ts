@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../app.ts";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { readFileInside, UnsafeFileError } from "../fs/safe-open.ts";
 import type { Conversation } from "../llm/conversation.ts";
 import { CONVERSATIONS_DIR, type StateFiles } from "../llm/state-files.ts";
 import { loadConfiguredPrompts } from "./prompts.ts";
@@ -19,13 +19,14 @@ const SESSION_ID = /^[A-Za-z0-9-]{1,80}$/;
 
 /** The session id of the vault's last ask conversation, if there is one. */
 export function lastAskSession(vaultDir: string): string | undefined {
-  const file = join(vaultDir, LAST_ASK);
   try {
-    if (statSync(file).size > 256) return undefined;
-    const id = readFileSync(file, "utf8").trim();
+    const id = readFileInside(join(vaultDir, LAST_ASK), { root: vaultDir, maxBytes: 256 })
+      .toString("utf8")
+      .trim();
     return SESSION_ID.test(id) ? id : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof UnsafeFileError) return undefined;
+    throw error;
   }
 }
 
@@ -39,6 +40,7 @@ export async function restoreAskConversation(
   const prompts = loadConfiguredPrompts(app);
   const system = staticSystemText(app, prompts, (text) => conversation.countTokens(text));
   if (await conversation.restore(states, session, system)) return undefined;
+  if (states.problem) return `${states.problem}; this one starts afresh`;
   return "the last ask conversation was saved with another model, context size or static prefix (commands, core documents, prompt); this one starts afresh";
 }
 
