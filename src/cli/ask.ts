@@ -93,6 +93,8 @@ export default defineCommand({
         );
         code = 1;
       } else if (result.stopped === "interrupted") code = 130;
+      // The engine was stopped under this turn (this process's own signal sets the code below).
+      else if (result.stopped === "terminated") code = 1;
     } catch (error) {
       if (controller.signal.aborted) code = 130;
       else if (error instanceof LlmError || error instanceof EngineLostError) {

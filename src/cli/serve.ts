@@ -10,6 +10,7 @@ import { type EngineServers, serveEngine } from "../engine/server.ts";
 import { enginePaths, preparePrivateFolder } from "../engine/socket-path.ts";
 import { initToken, readToken, tokenFilePath } from "../engine/token.ts";
 import { isAlive } from "../os/process-alive.ts";
+import type { TerminationSignal } from "../os/termination.ts";
 
 /** How often a second `ember serve` checks whether the running engine has gone. */
 const WAIT_POLL_MS = 2000;
@@ -76,10 +77,15 @@ export default defineCommand({
     });
     let servers: EngineServers | undefined;
     let stopIdle = () => {};
-    const stop = async (reason: string) => {
+    let stopping = false;
+    const stop = async (reason: string, signal?: TerminationSignal) => {
+      if (stopping) return;
+      stopping = true;
       stopIdle();
-      servers?.stop();
       app.logger.log.info("engine stop", { reason });
+      // Told to stop by a signal: the turns in flight end as terminated and their clients hear so.
+      if (signal) await servers?.terminate(signal);
+      servers?.stop();
       await engine.close();
       rmSync(join(paths.folder, paths.swapName), { recursive: true, force: true });
       release();
@@ -98,7 +104,7 @@ export default defineCommand({
       process.exit(1);
     }
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
-      process.on(signal, () => void stop(signal));
+      process.on(signal, () => void stop(signal, signal));
     app.logger.log.info("engine listening", {
       socket: paths.socket,
       ...(servers.tcpPort !== undefined ? { tcp: `${tcp?.hostname}:${servers.tcpPort}` } : {}),

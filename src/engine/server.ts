@@ -4,13 +4,13 @@ import type { Server } from "bun";
 import * as v from "valibot";
 import { MATCH_MARKS } from "../commands/search.ts";
 import { LlmError } from "../llm/errors.ts";
-import { TerminatedError } from "../os/termination.ts";
+import { TERMINATION_GRACE_MS, TerminatedError, type TerminationSignal } from "../os/termination.ts";
 import { DEFAULT_SEARCH_LIMIT } from "../vault/index.ts";
 import { searchVault } from "../vault/search.ts";
 import { type Engine, UnknownConversationError } from "./engine.ts";
 import { chatCompletions, listModels, openAiError } from "./openai.ts";
 import { MAX_REQUEST_BYTES } from "./protocol.ts";
-import { eventStream } from "./sse.ts";
+import { type EventStream, eventStream } from "./sse.ts";
 
 /**
  * The engine's HTTP/1.1 API (docs/ENGINE.md) on its private Unix socket, and optionally on TCP
@@ -36,7 +36,28 @@ export interface ServeOptions {
 
 export interface EngineServers {
   tcpPort?: number;
+  /**
+   * The engine was told to stop (SIGTERM, SIGHUP, SIGINT): no new turn is taken, the turns queued
+   * or running are stopped as terminated (each records itself and its client gets the result),
+   * then every stream is closed and what was written to it is let through. Bounded by
+   * TERMINATION_GRACE_MS; `stop` follows.
+   */
+  terminate(signal: TerminationSignal): Promise<void>;
   stop(): void;
+}
+
+/** A turn queued or running for a client: `cancel` and a termination reach it through here. */
+interface ActiveTurn {
+  controller: AbortController;
+  /** Settles once its result (or error) has been written to its stream. */
+  settled: Promise<void>;
+}
+
+/** What the routes share: the active turns, the watchers' streams, and whether the engine is going. */
+interface ServerState {
+  turns: Map<string, ActiveTurn>;
+  watchers: Set<EventStream>;
+  stopping?: TerminationSignal;
 }
 
 const ConversationRequest = v.object({
@@ -59,9 +80,8 @@ const ModelRequest = v.variant("action", [
 ]);
 
 export function serveEngine(engine: Engine, options: ServeOptions): EngineServers {
-  /** The turn each conversation has queued or running, so `cancel` can reach it. */
-  const turns = new Map<string, AbortController>();
-  const handle = (request: Request) => route(engine, request, turns, options);
+  const state: ServerState = { turns: new Map(), watchers: new Set() };
+  const handle = (request: Request) => route(engine, request, state, options);
   const unix = Bun.serve({
     unix: options.socket,
     maxRequestBodySize: MAX_REQUEST_BYTES,
@@ -93,6 +113,16 @@ export function serveEngine(engine: Engine, options: ServeOptions): EngineServer
   }
   return {
     ...(tcp?.port !== undefined ? { tcpPort: tcp.port } : {}),
+    async terminate(signal) {
+      state.stopping = signal;
+      const deadline = Bun.sleep(TERMINATION_GRACE_MS);
+      const turns = [...state.turns.values()];
+      for (const turn of turns) turn.controller.abort(new TerminatedError(signal));
+      await Promise.race([Promise.all(turns.map((t) => t.settled)), deadline]);
+      // A watcher's stream never ends by itself; a graceful stop waits for every response to end.
+      for (const watcher of state.watchers) watcher.close();
+      await Promise.race([Promise.all([unix.stop(false), tcp?.stop(false)]), deadline]);
+    },
     stop() {
       unix.stop(true);
       tcp?.stop(true);
@@ -108,7 +138,7 @@ export function serveEngine(engine: Engine, options: ServeOptions): EngineServer
 async function route(
   engine: Engine,
   request: Request,
-  turns: Map<string, AbortController>,
+  state: ServerState,
   options: ServeOptions,
 ): Promise<Response> {
   const url = new URL(request.url);
@@ -117,7 +147,7 @@ async function route(
   const turnPath = /^\/v1\/conversations\/([\w-]+)\/(turns|cancel|prefill)$/.exec(path);
   try {
     if (method === "GET" && path === "/v1/status") return Response.json(engine.statusNow());
-    if (method === "GET" && path === "/v1/events") return events(engine);
+    if (method === "GET" && path === "/v1/events") return events(engine, state.watchers);
     if (method === "GET" && path === "/v1/conversations") return Response.json(await engine.conversations());
     if (method === "POST" && path === "/v1/conversations")
       return Response.json(
@@ -130,7 +160,7 @@ async function route(
         turnPath[1]!,
         v.parse(TurnRequest, await readJson(request)).question,
         request,
-        turns,
+        state,
       );
     if (turnPath?.[2] === "prefill" && (method === "POST" || method === "DELETE")) {
       const id = turnPath[1]!;
@@ -143,7 +173,7 @@ async function route(
       return Response.json({ accepted: true }, { status: 202 });
     }
     if (method === "POST" && turnPath?.[2] === "cancel") {
-      const controller = turns.get(turnPath[1]!);
+      const controller = state.turns.get(turnPath[1]!)?.controller;
       const { signal } = v.parse(CancelRequest, await readJson(request));
       controller?.abort(signal ? new TerminatedError(signal) : new Error("cancelled"));
       return Response.json({ cancelled: controller !== undefined });
@@ -176,36 +206,32 @@ async function route(
 }
 
 /** The engine's state now and at every change, for HUDs; the connection counts as a client. */
-function events(engine: Engine): Response {
+function events(engine: Engine, watchers: Set<EventStream>): Response {
   let detach = () => {};
   let unwatch = () => {};
   const stream = eventStream({
     onGone: () => {
+      watchers.delete(stream);
       unwatch();
       detach();
     },
   });
+  watchers.add(stream);
   detach = engine.attach();
   unwatch = engine.watch((status) => stream.send("state", status));
   return stream.response;
 }
 
-function turn(
-  engine: Engine,
-  id: string,
-  question: string,
-  request: Request,
-  turns: Map<string, AbortController>,
-): Response {
+function turn(engine: Engine, id: string, question: string, request: Request, state: ServerState): Response {
   if (!engine.hasConversation(id)) throw new UnknownConversationError(id);
-  if (turns.has(id)) return problem(409, `conversation ${id} already has a turn queued or running`);
+  if (state.stopping) return problem(503, `the engine is stopping (${state.stopping})`);
+  if (state.turns.has(id)) return problem(409, `conversation ${id} already has a turn queued or running`);
   const controller = new AbortController();
-  turns.set(id, controller);
   const detach = engine.attach();
   // A client that goes away (Ctrl-C closes the request) cancels its own turn, queued or running.
   const stream = eventStream({ onGone: () => controller.abort(new Error("client gone")) });
   const signal = AbortSignal.any([request.signal, controller.signal]);
-  engine
+  const settled = engine
     .ask(id, question, {
       signal,
       events: {
@@ -217,18 +243,28 @@ function turn(
         onAnswerText: (text) => stream.send("answer", { text }),
       },
     })
-    .then((result) => stream.send("done", result))
+    .then((result) =>
+      stream.send("done", result.stopped === "terminated" ? { ...stopNotice(state), ...result } : result),
+    )
     .catch((error: Error) => {
       if (!(error instanceof LlmError || signal.aborted))
         engine.app.logger.log.error("turn failed", { error });
-      stream.send("error", { message: signal.aborted ? "interrupted" : error.message });
+      stream.send("error", {
+        message: signal.aborted ? (stopNotice(state).notice ?? "interrupted") : error.message,
+      });
     })
     .finally(() => {
-      turns.delete(id);
+      state.turns.delete(id);
       detach();
       stream.close();
     });
+  state.turns.set(id, { controller, settled });
   return stream.response;
+}
+
+/** Said to the client whose turn the engine's own termination stopped. */
+function stopNotice(state: ServerState): { notice?: string } {
+  return state.stopping ? { notice: `the engine was stopped (${state.stopping}) during this turn` } : {};
 }
 
 function command(engine: Engine, body: v.InferOutput<typeof CommandRequest>, request: Request): Response {

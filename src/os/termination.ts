@@ -6,9 +6,10 @@
  * grace period if it does not.
  */
 
-export type TerminationSignal = "SIGTERM" | "SIGHUP";
+/** SIGINT only reaches a process without a console to read Ctrl-C from (`ember serve` in the foreground). */
+export type TerminationSignal = "SIGTERM" | "SIGHUP" | "SIGINT";
 
-const SIGNAL_NUMBERS: Record<TerminationSignal, number> = { SIGHUP: 1, SIGTERM: 15 };
+const SIGNAL_NUMBERS: Record<TerminationSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
 /** How long a job may take to record itself after the signal before the process exits anyway. */
 export const TERMINATION_GRACE_MS = 3000;

@@ -79,6 +79,8 @@ export function createAskHandler(
         out.line();
         for (const line of renderAnswerSources(result.grounding, style)) out.line(line);
       }
+      // Why the engine stopped the turn, when it did (it was told to stop).
+      if (result.notice) out.line(style.yellow(sanitizeLine(result.notice)));
       if (result.transcriptProblem) out.line(style.yellow(result.transcriptProblem));
       return result.stopped === undefined;
     } catch (error) {

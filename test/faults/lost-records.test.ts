@@ -4,8 +4,10 @@
  * and SIGHUP record the turn in flight as `stopped: "terminated"`, with its partial answer.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { EngineClient } from "../../src/engine/client.ts";
+import { enginePaths } from "../../src/engine/socket-path.ts";
 import { emberEnv, MAIN, runEmber, tempVault } from "../helpers/ember-cli.ts";
 import { serveEngine } from "../helpers/engine.ts";
 import { tinyModelPath } from "../helpers/models.ts";
@@ -59,6 +61,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 30_000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(20);
   }
+}
+
+/** Nothing an operator should see from a crash: a stack frame or a code frame. */
+function expectNoStack(text: string): void {
+  expect(text).not.toMatch(/^\s+at .+[:(]/m);
+  expect(text).not.toMatch(/^\s*\d+ \| /m);
 }
 
 const readLines = (file: string) => {
@@ -189,6 +197,80 @@ describe("SIGTERM and SIGHUP in the middle of a turn", () => {
       await engine.stop();
     }
   }, 90_000);
+
+  test("ember serve, SIGTERM: the turn it runs for a client is recorded as terminated, and it exits cleanly", async () => {
+    const dir = vault();
+    const engine = await serveEngine(dir, env);
+    const { pidFile } = enginePaths(dir, process.getuid?.(), engine.tmp);
+    const ask = startEmber(dir, ["ask", "tell me a long story"], engine.env());
+    try {
+      await until("the answer to stream", () => ask.stdout().includes("..."), 60_000);
+      engine.proc.kill("SIGTERM");
+      expect(await engine.proc.exited).toBe(0);
+      expect(await new Response(engine.proc.stderr).text()).toBe("");
+      expect(existsSync(engine.socket)).toBe(false);
+      expect(existsSync(pidFile)).toBe(false);
+      // The engine's record, and no second one ("engine lost") from the client.
+      const turns = transcript(dir);
+      expect(turns).toHaveLength(1);
+      expect(turns[0]).toMatchObject({ question: "tell me a long story", stopped: "terminated" });
+      expect(turns[0].answer).toMatch(/^\.+$/);
+      // The client prints the partial answer, marks it, says why in one line, and fails.
+      expect(await ask.finish()).toBe(1);
+      expect(ask.stdout().startsWith(turns[0].answer)).toBe(true);
+      expect(ask.stdout().endsWith(" [terminated]\n")).toBe(true);
+      const said = (await new Response(ask.proc.stderr).text()).split("\n");
+      expect(said.filter((line) => line.startsWith("ember ask:"))).toEqual([
+        "ember ask: the engine was stopped (SIGTERM) during this turn",
+      ]);
+      expectNoStack(said.join("\n"));
+    } finally {
+      ask.proc.kill("SIGKILL");
+      engine.proc.kill("SIGKILL");
+    }
+  }, 90_000);
+
+  test("ember serve, SIGTERM under a REPL: one line says why, and the REPL carries on with a new engine", async () => {
+    const dir = vault();
+    const engine = await serveEngine(dir, env);
+    const repl = startEmber(dir, ["--keep-going"], engine.env());
+    try {
+      repl.send("tell me a long story");
+      await until("the answer to stream", () => repl.stdout().includes("..."), 60_000);
+      engine.proc.kill("SIGTERM");
+      expect(await engine.proc.exited).toBe(0);
+      await until("the REPL to hear", () => repl.stdout().includes("during this turn"));
+      const [turn] = transcript(dir);
+      expect(turn).toMatchObject({ question: "tell me a long story", stopped: "terminated" });
+      expect(repl.stdout()).toContain(
+        `${turn.answer} [terminated]\nthe engine was stopped (SIGTERM) during this turn\n`,
+      );
+      await until("the engine back", () => repl.stdout().includes("the engine is back"), 60_000);
+      repl.send("and now?");
+      await until("the next answer", () => transcript(dir).some((t) => t.question === "and now?"), 60_000);
+      const outcomes = transcript(dir).map((t) => [t.question, t.stopped ?? "answered"]);
+      expect(outcomes.sort()).toEqual([
+        ["and now?", "answered"],
+        ["tell me a long story", "terminated"],
+      ]);
+      expectNoStack(repl.stdout());
+    } finally {
+      await new EngineClient(engine.socket).post("/v1/shutdown").catch(() => undefined);
+      await repl.finish();
+      rmSync(engine.tmp, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  test("the REPL, SIGTERM before any turn: nothing to record, a clean exit", async () => {
+    const dir = vault();
+    const repl = startEmber(dir, [], env);
+    repl.send("/history");
+    await until("the REPL to answer", () => repl.stdout().includes("/history"));
+    repl.proc.kill("SIGTERM");
+    expect(await repl.proc.exited).toBe(143);
+    expect(existsSync(join(dir, "logs", "transcripts"))).toBe(false);
+    expect(await new Response(repl.proc.stderr).text()).toBe("");
+  }, 60_000);
 
   test("the REPL, SIGHUP: the same", async () => {
     const dir = vault();
