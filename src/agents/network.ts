@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { type NetworkInterfaceInfo, networkInterfaces } from "node:os";
 import { describeFsError } from "../fs/fs-error.ts";
+import { readFileCapped, UnsafeFileError } from "../fs/safe-open.ts";
 import type { Agent, AgentOutcome } from "./types.ts";
 
 export interface InterfaceAddress {
@@ -171,10 +171,15 @@ export function createNetworkAgent(options: NetworkAgentOptions = {}): Agent {
 
 export const networkAgent: Agent = createNetworkAgent();
 
+/** A few nameservers and search domains; a larger file is not read. */
+const RESOLV_CONF_MAX_BYTES = 64 * 1024;
+
 function readDns(path: string): ResolvConf & { file: string; error?: string } {
   try {
-    return { file: path, ...parseResolvConf(readFileSync(path, "utf8")) };
+    return { file: path, ...parseResolvConf(readFileCapped(path, RESOLV_CONF_MAX_BYTES).toString("utf8")) };
   } catch (error) {
-    return { file: path, nameservers: [], search: [], error: describeFsError(error) };
+    // The system's own error (not found, permission denied) where there is one; else the refusal.
+    const cause = error instanceof UnsafeFileError ? (error.cause ?? error) : error;
+    return { file: path, nameservers: [], search: [], error: describeFsError(cause) };
   }
 }

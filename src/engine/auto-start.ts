@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, openSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { emberArgv } from "../cli/ember-argv.ts";
+import { readTailLinesInside } from "../fs/safe-open.ts";
 import { EngineClient } from "./client.ts";
 import { EngineUnavailableError } from "./errors.ts";
 import { type EnginePaths, enginePaths, preparePrivateFolder } from "./socket-path.ts";
@@ -85,7 +86,10 @@ async function waitForEngine(paths: EnginePaths, exited: () => number | undefine
 
 function lastLine(file: string): string {
   try {
-    const line = readFileSync(file, "utf8").slice(-2000).trim().split("\n").at(-1)?.trim();
+    // Only its end: a start that failed loudly can have written a lot.
+    const line = readTailLinesInside(file, { root: dirname(file), maxBytes: 2000 })
+      .lines.at(-1)
+      ?.trim();
     return line ? `: ${line}` : "";
   } catch {
     return "";

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { readFileCapped } from "../fs/safe-open.ts";
 import { isAlive } from "../os/process-alive.ts";
 
 /**
@@ -38,7 +39,8 @@ export function claimPidFile(path: string): PidClaim {
 
 export function readPid(path: string): number | undefined {
   try {
-    const pid = Number(readFileSync(path, "utf8").slice(0, 32).trim());
+    // A pid and a newline: a larger file (or a FIFO) is not ours, and holds no live engine.
+    const pid = Number(readFileCapped(path, 32).toString("utf8").trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;

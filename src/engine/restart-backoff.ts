@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
+import { readFileCapped } from "../fs/safe-open.ts";
 
 /** A start this soon after the previous one counts as a restart after a crash. */
 const QUICK_RESTART_MS = 60_000;
@@ -14,7 +14,8 @@ const MAX_DELAY_MS = 60_000;
 export function restartDelayMs(file: string, now = Date.now()): number {
   let previous = { at: 0, quick: 0 };
   try {
-    const parsed = JSON.parse(readFileSync(file, "utf8").slice(0, 256));
+    // `{"at":…,"quick":…}`: anything larger is not ours, and is not parsed.
+    const parsed = JSON.parse(readFileCapped(file, 256).toString("utf8"));
     if (Number.isFinite(parsed.at) && Number.isInteger(parsed.quick)) previous = parsed;
   } catch {
     // First start, or an unreadable file: no backoff.

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } fr
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { syncDirectory, writeFileDurably } from "../fs/atomic-write.ts";
+import { readFileCapped } from "../fs/safe-open.ts";
 import { isAlive } from "../os/process-alive.ts";
 
 /** One file of the native runtime, as the build saw it. `path` is relative, `/`-separated. */
@@ -48,6 +49,8 @@ export class RuntimePayloadError extends Error {
 }
 
 const STAMP = ".complete.json";
+/** A size and mtime per runtime file (a few dozen): a larger stamp is not ours, and is not parsed. */
+const STAMP_MAX_BYTES = 1024 * 1024;
 // Errors that mean "this place cannot hold the runtime"; anything else is a bug and propagates as is.
 const PLACE_ERRORS = new Set([
   "EROFS",
@@ -231,7 +234,7 @@ function writeStamp(dir: string, manifest: RuntimeManifest): void {
 
 function readStamp(dir: string): Stamp | undefined {
   try {
-    const parsed: unknown = JSON.parse(readFileSync(join(dir, STAMP), "utf8"));
+    const parsed: unknown = JSON.parse(readFileCapped(join(dir, STAMP), STAMP_MAX_BYTES).toString("utf8"));
     if (typeof parsed !== "object" || parsed === null) return undefined;
     const { hash, files } = parsed as Partial<Stamp>;
     return typeof hash === "string" && typeof files === "object" && files !== null

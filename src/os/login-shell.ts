@@ -1,4 +1,7 @@
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
+import { readFileCapped } from "../fs/safe-open.ts";
+
+const PASSWD_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * The shell /etc/passwd gives this user, "" without an entry. Read directly because Bun's
@@ -7,7 +10,8 @@ import { accessSync, constants, readFileSync, statSync } from "node:fs";
 export function passwdShell(passwd = "/etc/passwd", uid = process.getuid?.() ?? -1): string {
   let text: string;
   try {
-    text = readFileSync(passwd, "utf8");
+    // Capped like every file parsed; a password database of thousands of accounts fits.
+    text = readFileCapped(passwd, PASSWD_MAX_BYTES).toString("utf8");
   } catch {
     return "";
   }

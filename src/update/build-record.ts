@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as v from "valibot";
+import { readFileCapped, UnsafeFileError } from "../fs/safe-open.ts";
 import { ReleaseError } from "./errors.ts";
 import { writeUpdateFile } from "./fs-errors.ts";
 import { TARGETS, type Target } from "./targets.ts";
@@ -48,9 +49,11 @@ export function checkBuildRecord(binary: string, target: Target, version: string
   const rebuild = `rebuild with: bun scripts/build.ts --version ${version} (make release does)`;
   let text: string;
   try {
-    text = readFileSync(recordPath, "utf8");
+    // A target, a version, a hash and a size: anything larger is not a build record.
+    text = readFileCapped(recordPath, 64 * 1024).toString("utf8");
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
+    if (!(error instanceof UnsafeFileError)) throw error;
+    const why = error.missing ? "missing" : `unreadable (${error.reason})`;
     throw new ReleaseError(`${binary}: its build record ${recordPath} is ${why}; ${rebuild}`);
   }
   const parsed = v.safeParse(BuildRecordSchema, parseJson(text));

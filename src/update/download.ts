@@ -1,8 +1,9 @@
 import { createHash, type Hash } from "node:crypto";
-import { accessSync, constants, createReadStream, existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, createReadStream, existsSync, rmSync, statSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readFileCapped } from "../fs/safe-open.ts";
 import {
   ChecksumMismatchError,
   FetchError,
@@ -277,7 +278,8 @@ class IdleTimer {
 function existingPartialLength(partialPath: string, metaPath: string, expected: PartialMeta): number {
   let meta: Partial<PartialMeta> | undefined;
   try {
-    meta = JSON.parse(readFileSync(metaPath, "utf8")) as Partial<PartialMeta>;
+    // A hash and a size: a larger file is not ours, and the partial download starts again.
+    meta = JSON.parse(readFileCapped(metaPath, 4096).toString("utf8")) as Partial<PartialMeta>;
   } catch {
     meta = undefined;
   }

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileCapped, UnsafeFileError } from "../fs/safe-open.ts";
 import { PublicKeyFormatError, ReleaseError } from "./errors.ts";
 import { writeUpdateFile } from "./fs-errors.ts";
 import { BUILT_IN_PUBLIC_KEYS } from "./trusted-keys.ts";
@@ -72,8 +72,10 @@ export function writeReleaseKeyPair(prefix: string): ReleaseKeyPair {
 export function readReleasePrivateKey(path: string): KeyObject {
   let key: KeyObject;
   try {
-    key = createPrivateKey(readFileSync(path));
+    // An Ed25519 PEM is about 120 bytes; a larger file is not a release key, and is not parsed.
+    key = createPrivateKey(readFileCapped(path, 64 * 1024));
   } catch (error) {
+    if (error instanceof UnsafeFileError) throw new ReleaseError(error.message);
     throw new ReleaseError(`${path}: not a PEM private key (${(error as Error).message})`);
   }
   if (key.asymmetricKeyType !== "ed25519") {

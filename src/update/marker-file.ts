@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileCapped } from "../fs/safe-open.ts";
 import { writeUpdateFile } from "./fs-errors.ts";
 
 /**
@@ -19,7 +19,8 @@ export function writeStartMarker(path: string, marker: StartMarker): void {
 
 export function readStartMarker(path: string): StartMarker | undefined {
   try {
-    const data = JSON.parse(readFileSync(path, "utf8")) as Partial<StartMarker>;
+    // Two versions, a pid and a boot id: a larger file is not ours, and is not parsed.
+    const data = JSON.parse(readFileCapped(path, 4096).toString("utf8")) as Partial<StartMarker>;
     if (typeof data.version !== "string" || typeof data.previousVersion !== "string") return undefined;
     return data as StartMarker;
   } catch {

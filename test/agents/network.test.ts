@@ -188,6 +188,17 @@ describe("network agent", () => {
     expect((outcome.details.dns as { error: string }).error).toStartWith("not found (ENOENT");
   });
 
+  test("a resolv.conf that cannot be capped (a FIFO) is reported the same way, at once", async () => {
+    const fifo = join(root.dir, "fifo.conf");
+    Bun.spawnSync(["mkfifo", fifo]);
+    const outcome = await createNetworkAgent({
+      resolvConfPath: fifo,
+      readInterfaces: () => fakeInterfaces,
+    }).run(withChecks([]));
+    expect(outcome.summary).toBe("wlan0 192.168.1.20, no dns servers");
+    expect((outcome.details.dns as { error: string }).error).toBe(`${fifo}: not a regular file`);
+  });
+
   test("the built-in agent reads this machine's real interfaces", async () => {
     const outcome = await networkAgent.run(withChecks([]));
     expect(["ok", "degraded"]).toContain(outcome.status);

@@ -24,6 +24,12 @@ test("passwdShell reads the user's entry from the password file, or is empty wit
   expect(passwdShell(join(root.dir, "no-passwd"), 0)).toBe("");
 });
 
+test("passwdShell parses nothing it cannot cap: a FIFO in place of the file is no entry, at once", () => {
+  const fifo = join(root.dir, "passwd-fifo");
+  Bun.spawnSync(["mkfifo", fifo]);
+  expect(passwdShell(fifo, 0)).toBe("");
+});
+
 test("a pane falls back to /bin/sh when neither $SHELL nor the account gives a usable shell", () => {
   expect(loginShellPath({ SHELL: "/bin/sh" })).toBe("/bin/sh");
   expect(loginShellPath({ SHELL: join(root.dir, "nosh") })).toBe("/bin/sh");

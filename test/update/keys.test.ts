@@ -1,15 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createPrivateKey, sign, verify } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runMain } from "citty";
 import releaseCommand from "../../src/cli/release.ts";
-import { PublicKeyFormatError } from "../../src/update/errors.ts";
+import { PublicKeyFormatError, ReleaseError } from "../../src/update/errors.ts";
 import {
   decodePublicKey,
   encodePublicKey,
   generateReleaseKeyPair,
+  readReleasePrivateKey,
   trustedPublicKeys,
 } from "../../src/update/keys.ts";
 
@@ -38,6 +39,17 @@ describe("release keys", () => {
     expect(process.exitCode).toBe(1);
     process.exitCode = 0;
     expect(readFileSync(`${prefix}.key`, "utf8")).toBe(first);
+  });
+
+  test("a private key file is size-capped before it is parsed: too large, or a FIFO, is one refusal", () => {
+    const big = join(dir, "big.key");
+    writeFileSync(big, "A".repeat(128 * 1024));
+    expect(() => readReleasePrivateKey(big)).toThrow(
+      new ReleaseError(`${big}: is 128.0 KiB, over the 64.0 KiB limit; not read`),
+    );
+    const fifo = join(dir, "fifo.key");
+    Bun.spawnSync(["mkfifo", fifo]);
+    expect(() => readReleasePrivateKey(fifo)).toThrow(new ReleaseError(`${fifo}: not a regular file`));
   });
 
   test("a public key decodes from the raw 32-byte form and from SPKI DER", () => {

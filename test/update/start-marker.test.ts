@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readStartMarker, writeStartMarker } from "../../src/update/marker-file.ts";
 import { checkStartMarker, markHealthyStart } from "../../src/update/start-marker.ts";
@@ -121,6 +121,17 @@ describe("checkStartMarker", () => {
     expect(checkStartMarker({ ...asNew, installPath: install.path, runningPath: install.path })).toEqual({
       kind: "none",
     });
+  });
+
+  test("a marker too large to be ours, or a FIFO in its place, is not parsed (and never blocks the start)", () => {
+    writeFileSync(
+      marker,
+      `${JSON.stringify({ version: "0.2.0", previousVersion: "0.1.0" })}${" ".repeat(8192)}`,
+    );
+    expect(readStartMarker(marker)).toBeUndefined();
+    rmSync(marker);
+    Bun.spawnSync(["mkfifo", marker]);
+    expect(readStartMarker(marker)).toBeUndefined();
   });
 });
 
