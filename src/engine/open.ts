@@ -31,8 +31,14 @@ export async function openEngine(
   // Imported here, not at the top: the in-process engine brings node-llama-cpp (~38 MiB of
   // JavaScript resident), which a client attached to the node's engine never uses.
   const { Engine } = await import("./engine.ts");
-  app.modelInProcess = true;
-  const engine = new Engine(app, { booted });
+  let ready = booted;
+  if (!app.modelInProcess) {
+    // The boot agents took this process for a client and left the llama addon to the engine: it is
+    // this process's now, so the toolchain agent checks it again before the first turn.
+    app.modelInProcess = true;
+    ready = booted.then(() => app.agents.run("toolchain"));
+  }
+  const engine = new Engine(app, { booted: ready });
   engine.start();
   return engine;
 }

@@ -65,4 +65,14 @@ describe("a client with no engine running", () => {
     );
     expect(typeof JSON.parse(asked.stdout).response).toBe("string");
   });
+
+  test("a REPL that falls back in-process checks the llama addon itself, as its toolchain agent says", async () => {
+    const { vault, env, paths } = setup();
+    mkdirSync(join(paths.folder, ".."), { recursive: true });
+    writeFileSync(paths.folder, "not a folder");
+    // The question runs first: its turn waits for the check, so /agents shows it done.
+    const repl = await runEmber(["--keep-going"], { vault, env, stdin: "hello?\n/agents\n" });
+    expect(repl.code).toBe(0);
+    expect(repl.stdout).toMatch(/toolchain +enabled +ok +.*, llama (prebuilt|localBuild) +\d+ ms\n/);
+  });
 });
