@@ -112,7 +112,7 @@ function directSide(sequence: LlamaContextSequence, prompt: Token[]): Side {
     async run(count) {
       await holdTokens(sequence, prompt.slice(0, -1));
       const { value, ms } = await timed(() => sampleTokens(sequence, prompt.at(-1)!, sampling, count));
-      return { tokens: value, ms };
+      return { tokens: value.tokens, ms };
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   TokenBias,
 } from "node-llama-cpp";
 import { commonPrefixLength, LlamaBridge } from "../../src/llm/bridge.ts";
+import { takeForced } from "../../src/llm/grammar-feed.ts";
 import type { BenchSettings } from "./types.ts";
 
 /**
@@ -67,6 +68,8 @@ export interface Sampling {
   grammar?: LlamaGrammar;
   /** Stop once the text so far is complete (a grammar's whole JSON object), as Ember does. */
   isComplete?: (text: string) => boolean;
+  /** What the grammar forces after the text so far: added in one batch, as Ember adds it. */
+  forced?: (text: string) => string;
 }
 
 /**
@@ -83,39 +86,44 @@ export async function holdTokens(sequence: LlamaContextSequence, tokens: readonl
 }
 
 /**
- * Generates from `last` (the prompt's last token, not yet in the sequence) until `count` tokens
- * came out, the model ended the generation or the text is complete. Returns the tokens generated.
+ * Generates from `last` (the prompt's last token, not yet in the sequence) until `count` decode
+ * steps were taken, the model ended the generation or the text is complete. Returns the tokens
+ * generated (forced ones included) and the decode steps.
  */
 export async function sampleTokens(
   sequence: LlamaContextSequence,
   last: Token,
   sampling: Sampling,
   count: number,
-): Promise<Token[]> {
+): Promise<{ tokens: Token[]; decoded: number }> {
   const generated: Token[] = [];
-  if (count <= 0) return generated;
+  let decoded = 0;
+  if (count <= 0) return { tokens: generated, decoded };
+  const grammar = sampling.grammar
+    ? new LlamaGrammarEvaluationState({ model: sequence.model, grammar: sampling.grammar })
+    : undefined;
   const iterator = sequence.evaluate([last], {
     temperature: sampling.temperature,
     topP: sampling.topP,
     ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
     ...(sampling.tokenBias ? { tokenBias: sampling.tokenBias } : {}),
-    ...(sampling.grammar
-      ? {
-          grammarEvaluationState: new LlamaGrammarEvaluationState({
-            model: sequence.model,
-            grammar: sampling.grammar,
-          }),
-        }
-      : {}),
+    ...(grammar ? { grammarEvaluationState: grammar } : {}),
   });
   try {
-    for await (const token of iterator) {
+    let step = await iterator.next();
+    while (!step.done) {
+      const token = step.value;
       generated.push(token);
-      if (generated.length >= count) break;
+      decoded++;
+      const forced =
+        grammar && sampling.forced ? takeForced(sequence.model, grammar, generated, sampling.forced) : [];
+      generated.push(...forced);
+      if (decoded >= count) break;
       if (sampling.isComplete?.(sequence.model.detokenize(generated))) break;
+      step = await iterator.next(forced.length > 0 ? [token, ...forced] : undefined);
     }
   } finally {
     await iterator.return();
   }
-  return generated;
+  return { tokens: generated, decoded };
 }

@@ -69,6 +69,7 @@ function samplingOf(options: GenerateOptions): Sampling {
     ...(options.tokenBias ? { tokenBias: options.tokenBias } : {}),
     ...(options.grammar ? { grammar: options.grammar } : {}),
     ...(options.isComplete ? { isComplete: options.isComplete } : {}),
+    ...(options.forced ? { forced: options.forced } : {}),
   };
 }
 
@@ -130,8 +131,8 @@ export async function replayTurn(
       sampleTokens(mirror.sequence, prompt.at(-1)!, sampling, sampledCount(generation)),
     );
     replay.generationMs += sampled.ms;
-    replay.generatedTokens += sampled.value.length;
-    if (!sameTokens(sampled.value, generation.tokens)) replay.sameTokens = false;
+    replay.generatedTokens += sampled.value.decoded;
+    if (!sameTokens(sampled.value.tokens, generation.tokens)) replay.sameTokens = false;
 
     const reused = await scratch.fromEmpty(head.slice(0, commonPrefixLength(held, head)));
     const fresh = await scratch.extend(head);

@@ -83,7 +83,6 @@ async function prefillThenGenerate(
 ): Promise<void> {
   const head = prompt.slice(0, -1);
   if (head.length > 0) await side.sequence.evaluateWithoutGeneratingNewTokens(head);
-  const generated = await sampleTokens(side.sequence, prompt.at(-1)!, sampling, count);
-  if (generated.length !== count)
-    throw new Error(`baseline: generated ${generated.length} tokens, not ${count}`);
+  const { decoded } = await sampleTokens(side.sequence, prompt.at(-1)!, sampling, count);
+  if (decoded !== count) throw new Error(`baseline: generated ${decoded} tokens, not ${count}`);
 }

@@ -145,7 +145,8 @@ function naivePrompts(
   const plan = result.timings.passes.find((p) => p.pass === "plan");
   return {
     planner: bridge.renderChat(planner),
-    planTokens: plan?.generatedTokens ?? 0,
+    // The first design decoded every token of its plan: what Ember forces in batches too.
+    planTokens: plan ? plan.generatedTokens + plan.forcedTokens : 0,
     responder: bridge.renderChat(responder),
   };
 }

@@ -13,7 +13,7 @@ import {
   type TokenBias,
 } from "node-llama-cpp";
 import { ContextOverflowError, LlamaRuntimeError, ModelFileError, ModelMemoryError } from "./errors.ts";
-import { feedGrammar } from "./grammar-feed.ts";
+import { takeForced } from "./grammar-feed.ts";
 import { type ModelInfo, readModelInfo } from "./model-info.ts";
 import { listenToNativeLog, loadLlama } from "./native.ts";
 
@@ -303,7 +303,10 @@ export class LlamaBridge {
           break;
         }
         generated.push(token);
-        const forced = this.#forced(options, grammarEvaluationState, generated);
+        const forced =
+          options.forced && grammarEvaluationState
+            ? takeForced(this.model, grammarEvaluationState, generated, options.forced)
+            : [];
         generated.push(...forced);
         forcedTokens += forced.length;
         text = this.model.detokenize(generated);
@@ -351,25 +354,6 @@ export class LlamaBridge {
       firstTextAfter,
       stopReason,
     };
-  }
-
-  /**
-   * The tokens of the text `options.forced` says must follow what is generated so far, once the
-   * grammar has taken them; none when nothing is forced, or when they would not reproduce the text
-   * exactly or the grammar refuses them (then that text is decoded as usual).
-   */
-  #forced(
-    options: GenerateOptions,
-    grammar: LlamaGrammarEvaluationState | undefined,
-    generated: readonly Token[],
-  ): Token[] {
-    if (!options.forced || !grammar) return [];
-    const text = this.model.detokenize(generated);
-    const forced = text.endsWith("\uFFFD") ? "" : options.forced(text);
-    if (forced === "") return [];
-    const tokens = this.model.tokenize(forced, false, "trimLeadingSpace");
-    if (this.model.detokenize([...generated, ...tokens]) !== text + forced) return [];
-    return feedGrammar(grammar, tokens) ? tokens : [];
   }
 
   /** The text before a stop trigger the chat template defines, if the generation just produced one. */

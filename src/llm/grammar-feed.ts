@@ -1,4 +1,4 @@
-import type { LlamaGrammarEvaluationState, Token } from "node-llama-cpp";
+import type { LlamaGrammarEvaluationState, LlamaModel, Token } from "node-llama-cpp";
 
 /**
  * Moving a grammar past tokens it did not sample. A grammar-bound generation that adds forced
@@ -32,4 +32,23 @@ export function feedGrammar(state: LlamaGrammarEvaluationState, tokens: readonly
   }
   for (const token of tokens) sampler.acceptGrammarEvaluationStateToken(live._state, token);
   return true;
+}
+
+/**
+ * The tokens of the text `forced` says must follow `generated`, fed to `state`: none when nothing
+ * is forced, or when they would not reproduce the text exactly or the grammar refuses them (that
+ * text is then decoded as usual).
+ */
+export function takeForced(
+  model: LlamaModel,
+  state: LlamaGrammarEvaluationState,
+  generated: readonly Token[],
+  forced: (text: string) => string,
+): Token[] {
+  const text = model.detokenize(generated);
+  const more = text.endsWith("\uFFFD") ? "" : forced(text);
+  if (more === "") return [];
+  const tokens = model.tokenize(more, false, "trimLeadingSpace");
+  if (model.detokenize([...generated, ...tokens]) !== text + more) return [];
+  return feedGrammar(state, tokens) ? tokens : [];
 }
