@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { deflateSync } from "node:zlib";
 import { makePdf } from "../../../scripts/lib/pdf-writer.ts";
 import { DocumentProblem } from "../../../src/vault/extract/document.ts";
 import { DEFAULT_EXTRACT_LIMITS } from "../../../src/vault/extract/formats.ts";
@@ -48,9 +49,14 @@ describe("ExtractionSandbox", () => {
 
   test("a file that swells memory past the limit is stopped", async () => {
     const s = sandbox();
-    const limits = { ...DEFAULT_EXTRACT_LIMITS, maxMemoryGrowthBytes: 1 };
-    expect(await problemOf(s.extract("pdf", LONG_MANUAL, limits))).toBe(
-      "needed more than 1 B of memory to read",
+    // 96 MiB of content stream in a small file: reading it must take far more than 16 MiB, however
+    // much memory earlier tests left free to reuse (a limit of a few bytes depended on that).
+    const swelling = makePdf([
+      { contents: { filter: "FlateDecode", data: deflateSync(Buffer.alloc(96 * 1024 * 1024, 0x20)) } },
+    ]);
+    const limits = { ...DEFAULT_EXTRACT_LIMITS, maxMemoryGrowthBytes: 16 * 1024 * 1024 };
+    expect(await problemOf(s.extract("pdf", swelling, limits))).toBe(
+      "needed more than 16.0 MiB of memory to read",
     );
   });
 
