@@ -79,7 +79,7 @@ export class ConversationTable {
       turnsInFlight: 0,
     };
     this.#byId.set(conversation.id, conversation);
-    this.#dropLeastRecentlyUsed();
+    this.#dropLeastRecentlyUsed(conversation);
     return conversation;
   }
 
@@ -97,15 +97,21 @@ export class ConversationTable {
     return conversation;
   }
 
-  #dropLeastRecentlyUsed(): void {
+  /**
+   * `ember ask` conversations go first: their client has exited after the turn, and their state is
+   * saved for `--continue`; a pane's conversation goes only after them, so a script asking every
+   * minute never takes the context of a pane left idle.
+   */
+  #dropLeastRecentlyUsed(created: EngineConversation): void {
     const { max, inUse, onDrop } = this.#options;
     const keep = max();
-    for (const conversation of this.#byId.values()) {
-      if (this.#byId.size <= keep) return;
-      if (inUse(conversation)) continue;
-      this.#byId.delete(conversation.id);
-      onDrop(conversation);
-    }
+    for (const askOnly of [true, false])
+      for (const conversation of this.#byId.values()) {
+        if (this.#byId.size <= keep) return;
+        if (conversation === created || inUse(conversation) || (askOnly && !conversation.ask)) continue;
+        this.#byId.delete(conversation.id);
+        onDrop(conversation);
+      }
   }
 
   list(): ConversationSummary[] {

@@ -76,6 +76,20 @@ test("past engine.maxConversations the least recently used go, never one whose t
   expect(await ids()).toEqual([d, g, h]);
 }, 60_000);
 
+test("ember ask conversations go before a pane's, however long the pane was idle", async () => {
+  const pane = await engine.client.newConversation();
+  const asks: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const ask = await engine.client.newConversation({ ask: true });
+    asks.push(ask);
+    // Never dropped as it is made, though it is the only ask conversation to drop.
+    expect(await ids()).toContain(ask);
+  }
+  const kept = await ids();
+  expect(kept).toContain(pane);
+  for (const ask of asks.slice(0, 3)) expect(kept).not.toContain(ask);
+});
+
 test("a client asking in a dropped conversation is answered in a fresh one, and told so", async () => {
   const notices: string[] = [];
   const attached = new AttachedEngine(new EngineClient(engine.socket), {
