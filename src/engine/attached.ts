@@ -29,6 +29,8 @@ export class AttachedEngine implements EngineApi {
   readonly #ids = new Map<string, string>();
   /** Handles of `ember ask` conversations: a replacement is one too. */
   readonly #asks = new Set<string>();
+  /** Open watches: each holds this client's conversations, and opens again when they change. */
+  readonly #watches = new Set<() => void>();
   #reconnecting: Promise<void> | undefined;
 
   constructor(client: EngineClient, options: AttachedEngineOptions) {
@@ -48,6 +50,7 @@ export class AttachedEngine implements EngineApi {
     const id = await this.#client.newConversation(options);
     this.#ids.set(id, id);
     if (options.ask || options.continueLastAsk) this.#asks.add(id);
+    this.#holdAgain();
     return id;
   }
 
@@ -70,6 +73,7 @@ export class AttachedEngine implements EngineApi {
       );
       const fresh = await this.#client.newConversation(this.#asks.has(handle) ? { ask: true } : {});
       this.#ids.set(handle, fresh);
+      this.#holdAgain();
       return this.#ask(handle, question, options);
     }
   }
@@ -116,6 +120,10 @@ export class AttachedEngine implements EngineApi {
     }
   }
 
+  /**
+   * The engine's state now and at every change. The stream also holds this client's conversations
+   * (the engine keeps them however many newer ones come), so it opens again when they change.
+   */
   watch(listener: (status: EngineStatus) => void): () => void {
     let stopped = false;
     let unwatch = () => {};
@@ -124,13 +132,23 @@ export class AttachedEngine implements EngineApi {
       unwatch = this.#client.watch(listener, () => {
         if (stopped) return;
         this.#reconnect().then(follow, () => setTimeout(follow, RETRY_MS));
-      });
+      }, [...this.#ids.values()]);
     };
+    const again = () => {
+      unwatch();
+      follow();
+    };
+    this.#watches.add(again);
     follow();
     return () => {
       stopped = true;
+      this.#watches.delete(again);
       unwatch();
     };
+  }
+
+  #holdAgain(): void {
+    for (const again of this.#watches) again();
   }
 
   close(): Promise<void> {

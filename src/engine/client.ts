@@ -148,11 +148,17 @@ export class EngineClient implements EngineApi {
     return this.#json(path);
   }
 
-  watch(listener: (status: EngineStatus) => void, onLost?: (error: EngineLostError) => void): () => void {
+  /** `hold`: conversations this client keeps using; the engine does not drop them while the stream is open. */
+  watch(
+    listener: (status: EngineStatus) => void,
+    onLost?: (error: EngineLostError) => void,
+    hold: readonly string[] = [],
+  ): () => void {
     const controller = new AbortController();
     this.#watchers.add(controller);
+    const path = hold.length > 0 ? `/v1/events?hold=${hold.map(encodeURIComponent).join(",")}` : "/v1/events";
     (async () => {
-      const response = await this.#fetch("/v1/events", { signal: controller.signal, timeout: false });
+      const response = await this.#fetch(path, { signal: controller.signal, timeout: false });
       for await (const { event, data } of this.#events(response, controller.signal))
         if (event === "state") listener(JSON.parse(data) as EngineStatus);
       throw new EngineLostError("the event stream ended");

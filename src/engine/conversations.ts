@@ -28,13 +28,15 @@ export interface EngineConversation {
   swappedOut?: boolean;
   /** Turns of it asked and not yet answered (queued or running): it is not dropped meanwhile. */
   turnsInFlight: number;
+  /** Clients' event streams that hold it (a REPL pane's): it is not dropped while one is open. */
+  holders: number;
 }
 
 export interface ConversationTableOptions {
   vaultDir: string;
   /** Conversations kept at most (`engine.maxConversations`), read at each new one. */
   max: () => number;
-  /** Whether a conversation must stay even past `max` (its turn runs, the sequence holds it). */
+  /** Whether a conversation must stay even past `max` (its turn runs, a client holds it, the sequence holds it). */
   inUse: (conversation: EngineConversation) => boolean;
   /** Told about each conversation dropped. */
   onDrop: (conversation: EngineConversation) => void;
@@ -77,6 +79,7 @@ export class ConversationTable {
         : {}),
       turns: 0,
       turnsInFlight: 0,
+      holders: 0,
     };
     this.#byId.set(conversation.id, conversation);
     this.#dropLeastRecentlyUsed(conversation);
@@ -120,6 +123,7 @@ export class ConversationTable {
       turns: c.turns,
       createdAt: c.createdAt,
       ...(c.lastQuestion !== undefined ? { lastQuestion: c.lastQuestion } : {}),
+      ...(c.holders > 0 ? { held: true } : {}),
     }));
   }
 }

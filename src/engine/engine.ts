@@ -94,7 +94,7 @@ export class Engine implements EngineApi, EngineControls {
       vaultDir: app.settings.vaultDir,
       max: () => app.settings.config.engine.maxConversations,
       // The sequence's conversation stays too: dropping it would free nothing the sequence holds.
-      inUse: (c) => c.turnsInFlight > 0 || c === this.#resident,
+      inUse: (c) => c.turnsInFlight > 0 || c.holders > 0 || c === this.#resident,
       onDrop: (c) => app.logger.log.info("conversation dropped", { id: c.id, turns: c.turns }),
     });
     const onProblem = (problem: string) => app.logger.log.warn("saved state ignored", { problem });
@@ -194,6 +194,19 @@ export class Engine implements EngineApi, EngineControls {
 
   async conversations(): Promise<ConversationSummary[]> {
     return this.#conversations.list();
+  }
+
+  /** A client's open event stream keeps this conversation from being dropped; call the result when it closes. */
+  hold(id: string): () => void {
+    const conversation = this.#conversations.get(id);
+    if (!conversation) return () => {};
+    conversation.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      conversation.holders--;
+    };
   }
 
   hasConversation(id: string): boolean {

@@ -53,6 +53,8 @@ export interface ConversationSummary {
   turns: number;
   createdAt: string;
   lastQuestion?: string;
+  /** A client's event stream holds it (`GET /v1/events?hold=`): it is not dropped meanwhile. */
+  held?: boolean;
 }
 
 /** The events of a turn's stream (`POST /v1/conversations/:id/turns`), in the order they come. */

@@ -147,7 +147,8 @@ async function route(
   const turnPath = /^\/v1\/conversations\/([\w-]+)\/(turns|cancel|prefill)$/.exec(path);
   try {
     if (method === "GET" && path === "/v1/status") return Response.json(engine.statusNow());
-    if (method === "GET" && path === "/v1/events") return events(engine, state.watchers);
+    if (method === "GET" && path === "/v1/events")
+      return events(engine, state.watchers, url.searchParams.get("hold")?.split(",") ?? []);
     if (method === "GET" && path === "/v1/conversations") return Response.json(await engine.conversations());
     if (method === "POST" && path === "/v1/conversations")
       return Response.json(
@@ -205,15 +206,20 @@ async function route(
   }
 }
 
-/** The engine's state now and at every change, for HUDs; the connection counts as a client. */
-function events(engine: Engine, watchers: Set<EventStream>): Response {
+/**
+ * The engine's state now and at every change, for HUDs; the connection counts as a client, and
+ * holds the conversations it names (`?hold=ID,…`) while it is open.
+ */
+function events(engine: Engine, watchers: Set<EventStream>, hold: readonly string[]): Response {
   let detach = () => {};
   let unwatch = () => {};
+  const releases = hold.map((id) => engine.hold(id));
   const stream = eventStream({
     onGone: () => {
       watchers.delete(stream);
       unwatch();
       detach();
+      for (const release of releases) release();
     },
   });
   watchers.add(stream);

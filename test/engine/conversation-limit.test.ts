@@ -90,6 +90,26 @@ test("ember ask conversations go before a pane's, however long the pane was idle
   for (const ask of asks.slice(0, 3)) expect(kept).not.toContain(ask);
 });
 
+test("a pane's conversation stays while its client's event stream holds it, and may go once it closes", async () => {
+  const attached = new AttachedEngine(new EngineClient(engine.socket), {
+    vaultDir: engine.vault,
+    restart: () => Promise.reject(new Error("the engine does not go away in this test")),
+    notice: () => {},
+  });
+  const unwatch = attached.watch(() => {});
+  const pane = await attached.newConversation();
+  const held = async () => (await engine.client.conversations()).find((c) => c.id === pane)?.held === true;
+  await eventually("the pane's stream to hold its conversation", held);
+  for (let i = 0; i < 4; i++) await engine.client.newConversation();
+  expect(await ids()).toContain(pane);
+
+  unwatch();
+  await eventually("the hold to end", async () => !(await held()));
+  for (let i = 0; i < 3; i++) await engine.client.newConversation();
+  expect(await ids()).not.toContain(pane);
+  await attached.close();
+});
+
 test("a client asking in a dropped conversation is answered in a fresh one, and told so", async () => {
   const notices: string[] = [];
   const attached = new AttachedEngine(new EngineClient(engine.socket), {
