@@ -1,5 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the test suite drives for real: tmux (the REPL and HUD e2e tests),
+# zsh (the appliance's shell: its completion of ember is typed into a real zsh),
 # qemu-user with Debian's arm64 runtime libraries (the arm64 binary runs under qemu-aarch64),
 # busybox (the plugin example runs under the appliance's shell tools), and the image tools.
 # Idempotent: installs only what is missing, so it costs nothing on a machine that has them.
@@ -8,6 +9,7 @@ set -eu
 
 need=""
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v zsh >/dev/null 2>&1 || need="$need zsh"
 command -v busybox >/dev/null 2>&1 || need="$need busybox"
 command -v qemu-aarch64 >/dev/null 2>&1 || need="$need qemu-user"
 [ -e /lib/ld-linux-aarch64.so.1 ] || need="$need libc6:arm64"
