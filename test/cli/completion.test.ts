@@ -49,16 +49,6 @@ describe("ember completion", () => {
     expect(await complete(stdout, "ember", "completion", "")).toEqual(["bash", "zsh", "--help"]);
   });
 
-  test("zsh: the same function through bashcompinit, loaded after compinit", async () => {
-    const { stdout, code } = await runEmber(["completion", "zsh"], { vault });
-    expect(code).toBe(0);
-    expect(stdout).toStartWith("# zsh completion for ember");
-    expect(stdout).toContain("autoload -U +X bashcompinit && bashcompinit\n");
-    expect(stdout).toContain("complete -o default -F _ember ember\n");
-    // No variable zsh reserves (path is $PATH's twin, words the completion context's).
-    expect(stdout).not.toMatch(/local [^\n]*\b(path|words)\b/);
-  });
-
   test("an unknown shell is a usage error", async () => {
     const { code, stderr } = await runEmber(["completion", "fish"], { vault });
     expect(code).toBe(2);
