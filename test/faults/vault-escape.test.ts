@@ -68,9 +68,12 @@ describe("files from outside the vault", () => {
     expect(found).toEqual([]);
     // The swap was really met (listed as a link, or read as one after being listed as a file).
     expect(skipped.length).toBeGreaterThan(0);
-    // Mid-swap the link may also be caught half-renamed (a broken link): skipped all the same.
+    // Mid-swap the link may also be caught half-renamed (a broken link), or its name gone for an
+    // instant while the link is resolved (ENOENT, seen once in a fresh-clone run): skipped all the same.
     for (const line of skipped)
-      expect(line).toMatch(/^skipped docs\/race\.md: (.*outside the vault|broken symlink .*)$/);
+      expect(line).toMatch(
+        /^skipped docs\/race\.md: (.*outside the vault|broken symlink .*|cannot read \(ENOENT\))$/,
+      );
     expect(skipped.some((line) => line.includes("outside the vault"))).toBe(true);
   }, 120_000);
 
