@@ -55,7 +55,15 @@ interface EngineFigures {
     check: TargetCheck;
   };
   startOverhead: { warmMs: number[]; noEngineMs: number[]; check: TargetCheck };
-  switching: { afterOtherMs: number; afterOwnMs: number; switchMs: number; check: TargetCheck };
+  switching: {
+    afterOtherMs: number;
+    afterOwnMs: number;
+    switches: number;
+    allReused: boolean;
+    swapMs: number;
+    switchMs: number;
+    check: TargetCheck;
+  };
   twoPanes: {
     answers: { chars: number; stopped?: string }[];
     complete: boolean;
@@ -70,7 +78,7 @@ describe("make bench, engine", () => {
   test("memory, start overhead, switching and two panes at once, each against its baseline", async () => {
     const { result, rows } = await engine(tinyContext());
     const figures = result as unknown as EngineFigures;
-    const { memory, startOverhead, twoPanes } = figures;
+    const { memory, startOverhead, switching, twoPanes } = figures;
     expect(memory.attachedReplBytes).toHaveLength(3);
     expect(memory.sumBytes).toBe(
       memory.engineBytes + memory.attachedReplBytes.reduce((a, b) => a + b, 0) + memory.askPeakBytes,
@@ -80,6 +88,11 @@ describe("make bench, engine", () => {
     for (const bytes of memory.attachedReplBytes) expect(bytes).toBeLessThan(memory.engineBytes);
     expect(startOverhead.warmMs).toHaveLength(1);
     expect(startOverhead.check.ratio).toBeCloseTo(startOverhead.warmMs[0]! / startOverhead.noEngineMs[0]!, 2);
+    // The switch is the engine's own save and load, and the turn after it reused all it held.
+    expect(switching.switches).toBe(1);
+    expect(switching.allReused).toBe(true);
+    expect(switching.switchMs).toBe(switching.swapMs);
+    expect(switching.check.ratio).toBe(switching.switchMs);
     expect(twoPanes.answers).toEqual([{ chars: expect.any(Number) }, { chars: expect.any(Number) }]);
     expect(twoPanes.complete).toBe(true);
     expect(twoPanes.secondWaitMs).toBeGreaterThan(0);
