@@ -115,6 +115,7 @@ export class Engine implements EngineApi, EngineControls {
         vaultDir: options.swap.folder,
         folder: options.swap.name,
         ...SWAP_LIMITS,
+        durable: false,
         onProblem,
       });
     }

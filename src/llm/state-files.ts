@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { fsyncFile, syncDirectory, writeFileAtomic } from "../fs/atomic-write.ts";
@@ -27,6 +27,12 @@ export interface StateFilesOptions {
   maxBytes: number;
   /** Told, in one line, of a metadata file that is there but unusable (too large, damaged, not a file). */
   onProblem?: (problem: string) => void;
+  /**
+   * False for a store that lives no longer than its process (the engine's swap, emptied at every
+   * start): nothing in it is worth an fsync, which for a 100 MiB state costs more than the write.
+   * Renames still keep a reader from ever seeing half a file.
+   */
+  durable?: boolean;
 }
 
 /** The default bounds: a 1B model's state is about 32 KiB a token, so a full 4096 context is 128 MiB. */
@@ -73,12 +79,14 @@ export class StateFiles {
    */
   problem: string | undefined;
   readonly #onProblem: (problem: string) => void;
+  readonly #durable: boolean;
 
   constructor(options: StateFilesOptions) {
     this.dir = join(options.vaultDir, options.folder);
     this.maxFiles = options.maxFiles;
     this.maxBytes = options.maxBytes;
     this.#onProblem = options.onProblem ?? (() => {});
+    this.#durable = options.durable ?? true;
   }
 
   fileFor(name: string): string {
@@ -133,9 +141,9 @@ export class StateFiles {
     const temp = join(this.dir, `.${process.pid}.${Date.now()}.bin.tmp`);
     try {
       await sequence.saveStateToFile(temp);
-      fsyncFile(temp);
+      if (this.#durable) fsyncFile(temp);
       renameSync(temp, file);
-      syncDirectory(this.dir);
+      if (this.#durable) syncDirectory(this.dir);
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
@@ -147,7 +155,9 @@ export class StateFiles {
       savedAt: new Date().toISOString(),
       extra,
     };
-    writeFileAtomic(metaFile(file), `${JSON.stringify(meta)}\n`);
+    const metaText = `${JSON.stringify(meta)}\n`;
+    if (this.#durable) writeFileAtomic(metaFile(file), metaText);
+    else replaceFile(metaFile(file), metaText);
     this.prune(file);
     return file;
   }
@@ -239,3 +249,10 @@ function sizeOf(path: string): number {
 
 /** Size-capped first: a meta file is a token list and a few fields. */
 const MAX_META_BYTES = 4 * MiB;
+
+/** A temp file renamed into place, without fsync: for what does not outlive the process. */
+function replaceFile(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}

@@ -41,6 +41,25 @@ describe("StateFiles", () => {
     expect((await bridge.evaluate(prefix)).evaluatedTokens).toBe(0);
   });
 
+  test("a store that does not outlive its process (no fsync) saves and loads the same, no temp left", async () => {
+    const states = new StateFiles({
+      vaultDir,
+      folder: "swap",
+      maxFiles: 4,
+      maxBytes: 1 << 30,
+      durable: false,
+    });
+    const prefix = await evaluated("swapped out for another pane");
+    await states.save("pane", bridge.sequence, bridge.info.path, { pane: 2 });
+    expect(readdirSync(join(vaultDir, "swap")).sort()).toEqual(["pane.bin", "pane.json"]);
+    await bridge.sequence.clearHistory();
+    expect(await states.load("pane", bridge.sequence, prefix)).toEqual({
+      tokens: prefix,
+      extra: { pane: 2 },
+    });
+    expect(bridge.contextTokens).toEqual(prefix);
+  });
+
   test("other tokens are a miss; a .bin without its .json (an unfinished save) is never loaded", async () => {
     const states = new StateFiles({ vaultDir, ...STATE_LIMITS.prefix });
     await bridge.sequence.clearHistory();
