@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { engine } from "../../scripts/bench/engine.ts";
-import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
-import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
+import type { TargetCheck } from "../../scripts/bench/types.ts";
+import { tinyBenchContext } from "../helpers/bench-context.ts";
 
 /**
  * `make bench`'s engine section on the suite's tiny model: its figures' shape and bookkeeping
@@ -12,38 +12,8 @@ import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
  * complete), never their size.
  */
 
-const ROOT = join(import.meta.dir, "..", "..");
 const workDir = mkdtempSync(join(tmpdir(), "eb-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
-
-function tinyContext(): BenchContext {
-  const path = tinyModelPath();
-  return {
-    settings: {
-      quick: true,
-      threads: TEST_THREADS,
-      model: { path, shape: "tiny", quant: "f32", bytes: statSync(path).size },
-      contextSize: 2048,
-      repetitions: 1,
-      sizes: {
-        decodeTokens: 16,
-        preambleTokens: 200,
-        turns: 2,
-        typedTurns: 0,
-        typingCharsPerSecond: 6,
-        vaultFiles: 0,
-        vaultQueries: 0,
-        vaultChanges: 0,
-        mixedPdfs: 0,
-        mixedHtml: 0,
-        mixedEpubs: 0,
-      },
-    },
-    root: ROOT,
-    workDir,
-    log: () => {},
-  };
-}
 
 interface EngineFigures {
   memory: {
@@ -76,7 +46,7 @@ interface EngineFigures {
 
 describe("make bench, engine", () => {
   test("memory, start overhead, switching and two panes at once, each against its baseline", async () => {
-    const { result, rows } = await engine(tinyContext());
+    const { result, rows } = await engine(tinyBenchContext({ workDir }));
     const figures = result as unknown as EngineFigures;
     const { memory, startOverhead, switching, twoPanes } = figures;
     expect(memory.attachedReplBytes).toHaveLength(3);

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "../../scripts/bench/decode.ts";
 import { restart } from "../../scripts/bench/restart.ts";
 import { type TurnFigures, turn } from "../../scripts/bench/turn.ts";
-import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
-import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
+import type { BenchContext, BenchSizes, TargetCheck } from "../../scripts/bench/types.ts";
+import { tinyBenchContext } from "../helpers/bench-context.ts";
 
 /**
  * The three LLM sections of `make bench` on the suite's tiny model with tiny sizes: the figures'
@@ -14,45 +14,15 @@ import { TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
  * never their speed.
  */
 
-const ROOT = join(import.meta.dir, "..", "..");
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const SIZES = {
-  decodeTokens: 16,
-  preambleTokens: 200,
-  turns: 2,
-  typedTurns: 1,
-  typingCharsPerSecond: 30,
-  vaultFiles: 0,
-  vaultQueries: 0,
-  vaultChanges: 0,
-  mixedPdfs: 0,
-  mixedHtml: 0,
-  mixedEpubs: 0,
-};
-
-function tinyContext(sizes: Partial<typeof SIZES> = {}): BenchContext & { lines: string[] } {
+function tinyContext(sizes: Partial<BenchSizes> = {}): BenchContext & { lines: string[] } {
   const workDir = mkdtempSync(join(tmpdir(), "ember-bench-llm-"));
   dirs.push(workDir);
-  const path = tinyModelPath();
-  const lines: string[] = [];
-  return {
-    settings: {
-      quick: true,
-      threads: TEST_THREADS,
-      model: { path, shape: "tiny", quant: "f32", bytes: statSync(path).size },
-      contextSize: 2048,
-      repetitions: 1,
-      sizes: { ...SIZES, ...sizes },
-    },
-    root: ROOT,
-    workDir,
-    log: (line) => lines.push(line),
-    lines,
-  };
+  return tinyBenchContext({ workDir, sizes });
 }
 
 /** `ratio` comes from the reported (rounded) figures, the check's from the unrounded ones. */
@@ -116,7 +86,7 @@ describe("turn section", () => {
       expect(t.naiveMs).toBeGreaterThan(0);
       // Core documents and excerpts, each within the preamble size (and a separator between them).
       expect(t.groundingTokens).toBeGreaterThan(0);
-      expect(t.groundingTokens).toBeLessThanOrEqual(2 * SIZES.preambleTokens + 2);
+      expect(t.groundingTokens).toBeLessThanOrEqual(2 * ctx.settings.sizes.preambleTokens + 2);
       expect(t.passes.length).toBeGreaterThanOrEqual(1);
       expect(t.passes[0]!.pass).toBe("plan");
       const sum = (key: "promptTokens" | "evaluatedTokens" | "reusedTokens" | "generatedTokens") =>

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
@@ -10,9 +10,10 @@ import { ttfa } from "../../scripts/bench/ttfa.ts";
 import { replayBound, replayNaive } from "../../scripts/bench/ttfa-baselines.ts";
 import type { TtfaTurn } from "../../scripts/bench/ttfa-conversation.ts";
 import type { TypedTurn } from "../../scripts/bench/ttfa-typing.ts";
-import type { BenchContext, TargetCheck } from "../../scripts/bench/types.ts";
+import type { TargetCheck } from "../../scripts/bench/types.ts";
 import { typeText } from "../../scripts/bench/typing.ts";
-import { createTinyContext, loadTinyModel, TEST_THREADS, tinyModelPath } from "../helpers/models.ts";
+import { tinyBenchContext } from "../helpers/bench-context.ts";
+import { createTinyContext, loadTinyModel } from "../helpers/models.ts";
 
 /**
  * The ttfa section's parts on the suite's tiny model: the baselines hand llama.cpp exactly the
@@ -20,7 +21,6 @@ import { createTinyContext, loadTinyModel, TEST_THREADS, tinyModelPath } from ".
  * Never their speed.
  */
 
-const ROOT = join(import.meta.dir, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "ember-bench-ttfa-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -120,33 +120,12 @@ describe("typist", () => {
 
 describe("ttfa section", () => {
   test("six turns against their baselines, one typed turn, a follow-up with --continue: counts add up", async () => {
-    const path = tinyModelPath();
-    const lines: string[] = [];
-    const ctx: BenchContext = {
-      settings: {
-        quick: true,
-        threads: TEST_THREADS,
-        model: { path, shape: "tiny", quant: "f32", bytes: statSync(path).size },
-        contextSize: 4096,
-        repetitions: 1,
-        sizes: {
-          decodeTokens: 0,
-          preambleTokens: 0,
-          turns: 0,
-          typedTurns: 1,
-          typingCharsPerSecond: 30,
-          vaultFiles: 0,
-          vaultQueries: 0,
-          vaultChanges: 0,
-          mixedPdfs: 0,
-          mixedHtml: 0,
-          mixedEpubs: 0,
-        },
-      },
-      root: ROOT,
+    const ctx = tinyBenchContext({
       workDir: mkdtempSync(join(dir, "section-")),
-      log: (line) => lines.push(line),
-    };
+      contextSize: 4096,
+      sizes: { typedTurns: 1, typingCharsPerSecond: 30 },
+    });
+    const { lines } = ctx;
     const { result, rows } = await ttfa(ctx);
     const turns = result.turns as (TtfaTurn & { check?: TargetCheck })[];
     expect(turns.map((t) => t.turn)).toEqual([1, 2, 3, 4, 5, 6]);
